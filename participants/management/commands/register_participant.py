@@ -1,0 +1,41 @@
+import json
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from hub.errors import describe
+from participants.services import participant_register
+
+
+class Command(BaseCommand):
+    help = "Registers a bank, provider or operator client and prints its OAuth credentials once."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("kind", choices=["bank", "provider", "operator"])
+        parser.add_argument("name")
+        parser.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris")
+        parser.add_argument("--api-base", default="")
+        parser.add_argument(
+            "--categories",
+            default="",
+            help="Providers: comma-separated data categories they hold (sales,payments,...).",
+        )
+
+    def handle(self, *args, kind: str, name: str, redirect_uris: list[str], api_base: str, categories: str, **options):
+        try:
+            registration = participant_register(
+                kind=kind,
+                name=name,
+                redirect_uris=redirect_uris,
+                api_base=api_base.rstrip("/"),
+                data_categories=[c.strip() for c in categories.split(",") if c.strip()],
+            )
+        except ValidationError as exc:
+            raise CommandError(describe(exc)) from None
+        output = {
+            "slug": registration.participant.slug,
+            "kind": registration.participant.kind,
+            "client_id": registration.application.client_id,
+            "client_secret": registration.client_secret,
+        }
+        self.stdout.write(json.dumps(output, indent=2))

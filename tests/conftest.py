@@ -1,0 +1,120 @@
+"""Shared fixtures: three fixed actors (bank A, bank B, a provider), tokens, a real Celery worker."""
+
+import base64
+import hashlib
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from participants.services import Registration, participant_register
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def basic_auth(registration: Registration) -> str:
+    pair = f"{registration.application.client_id}:{registration.client_secret}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
+
+
+def obtain_token(client: Client, registration: Registration, **params) -> dict:
+    response = client.post(
+        "/o/token/",
+        {"grant_type": "client_credentials", **params},
+        HTTP_AUTHORIZATION=basic_auth(registration),
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+@pytest.fixture
+def bank_a(db) -> Registration:
+    return participant_register(kind="bank", name="Bank A", redirect_uris=["https://bank-a.example/callback"])
+
+
+@pytest.fixture
+def bank_b(db) -> Registration:
+    return participant_register(kind="bank", name="Bank B", redirect_uris=["https://bank-b.example/callback"])
+
+
+@pytest.fixture
+def provider(db) -> Registration:
+    return participant_register(
+        kind="provider", name="Shop One", api_base="https://shop-one.example/api", data_categories=["sales"]
+    )
+
+
+@pytest.fixture
+def operator_client(db) -> Registration:
+    return participant_register(kind="operator", name="Hub Monitoring")
+
+
+def _database_url() -> str:
+    """The URL of the test database, for processes started outside this one."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"])
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{credentials}@{host}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def subprocess_env(django_db_setup) -> dict:
+    """The environment for processes that must share this session's test database and broker."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cdi.settings.test",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "SIGNING_KEYS_FILE": settings.SIGNING_KEYS_FILE,
+    }
+
+
+@pytest.fixture(scope="session")
+def celery_worker(subprocess_env):
+    """A real Celery worker process consuming from the test broker against the test database.
+
+    Tests that rely on it must use the transactional database, so the worker sees their rows.
+    """
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    # A queue left over from an earlier, interrupted run must not feed this worker.
+    broker.flushdb()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / "celery-worker.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "cdi", "worker", "--loglevel", "INFO", "--concurrency", "2",
+         "--without-gossip", "--without-mingle", "--hostname", f"test-{os.getpid()}@%h"],
+        env=subprocess_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not broker.exists("cdi:worker-heartbeat"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the Celery worker did not start; see {ARTIFACTS / 'celery-worker.log'}")
+        time.sleep(0.2)
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
