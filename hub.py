@@ -172,6 +172,22 @@ def banner(base_url: str) -> None:
     print("\n".join(lines), flush=True)
 
 
+def wait_until_healthy(url: str, processes: list[subprocess.Popen], timeout: float = 60) -> None:
+    from urllib.error import URLError
+    from urllib.request import urlopen
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and all(process.poll() is None for process in processes):
+        try:
+            with urlopen(url, timeout=2) as response:  # noqa: S310 - our own loopback address
+                if response.status == 200:
+                    return
+        except (URLError, OSError):
+            pass
+        time.sleep(0.5)
+    say(f"the hub is not healthy yet; see {url}")
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -182,6 +198,9 @@ def run(args: list[str]) -> int:
     env.setdefault("DJANGO_SETTINGS_MODULE", "cdi.settings.dev")
     env.setdefault("HUB_BASE_URL", f"http://127.0.0.1:{port}")
     bind = urlparse(env["HUB_BASE_URL"]).netloc or f"127.0.0.1:{port}"
+    # Ctrl-C or a TERM stops everything, even when this runs where SIGINT starts out ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     infrastructure: list[subprocess.Popen] = []
     processes: list[subprocess.Popen] = []
     if "REDIS_URL" not in env:
@@ -217,8 +236,8 @@ def run(args: list[str]) -> int:
         for name, command in children.items():
             say(f"starting the {name}")
             processes.append(subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True))
+        wait_until_healthy(f"http://{bind}/healthz", processes)
         banner(env["HUB_BASE_URL"])
-        signal.signal(signal.SIGTERM, _interrupt)
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
         say("a component stopped unexpectedly; stopping the rest")

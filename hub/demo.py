@@ -103,9 +103,7 @@ def _ensure_smes(password_hash: str) -> None:
     for number in range(1, SME_COUNT + 1):
         business, _ = Business.objects.get_or_create(brn=sme_brn(number), defaults={"legal_name": sme_name(number)})
         for role in Membership.Role.values:
-            user, _ = users.get_or_create(
-                username=f"sme{number:02d}-{role}", defaults={"password": password_hash}
-            )
+            user, _ = users.get_or_create(username=f"sme{number:02d}-{role}", defaults={"password": password_hash})
             Membership.objects.get_or_create(user=user, business=business, defaults={"role": role})
 
 

@@ -47,6 +47,10 @@ class ParticipantAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         return queryset.filter(kind=self.kind) if self.kind else queryset
 
+    def get_inlines(self, request: HttpRequest, obj=None) -> list:
+        # The client is created by the registration itself, so only an existing participant shows it.
+        return self.inlines if obj else []
+
     def get_exclude(self, request: HttpRequest, obj=None):
         excluded = ["kind"] if self.kind or obj else []
         return excluded + ([] if obj is None else ["redirect_uris"])

@@ -24,7 +24,9 @@ def test_it_creates_the_business_and_an_owner_with_a_generated_password(db):
 
 def test_it_adds_a_user_to_an_existing_business_with_the_given_role(db):
     register("12345678", "Harbour Tea House Ltd", "--user", "alice")
-    output = register("12345678", "Harbour Tea House Ltd", "--user", "vic", "--role", "viewer", "--password", "pw-12345-x")
+    output = register(
+        "12345678", "Harbour Tea House Ltd", "--user", "vic", "--role", "viewer", "--password", "pw-12345-x"
+    )
     assert "password" not in output
     assert Business.objects.count() == 1
     assert Membership.objects.get(user__username="vic").role == "viewer"

@@ -24,7 +24,12 @@ def test_it_seeds_the_demo_world_and_a_second_run_changes_nothing(db, settings, 
     assert kinds.count("provider") == 5
     providers = Participant.objects.filter(kind="provider")
     assert {c for p in providers for c in p.data_categories} == {
-        "sales", "payments", "invoices", "logistics", "utilities", "profile"
+        "sales",
+        "payments",
+        "invoices",
+        "logistics",
+        "utilities",
+        "profile",
     }
     assert first["businesses"] == 50
     assert {role for _, _, role in first["memberships"]} == {"owner", "signatory", "viewer"}
@@ -43,7 +48,10 @@ def test_the_demo_credentials_obtain_tokens(client, db, settings, tmp_path):
     for demo_client in clients.values():
         response = client.post(
             "/o/token/",
-            {"grant_type": "client_credentials", "client_id": demo_client["client_id"],
-             "client_secret": demo_client["client_secret"]},
+            {
+                "grant_type": "client_credentials",
+                "client_id": demo_client["client_id"],
+                "client_secret": demo_client["client_secret"],
+            },
         )
         assert response.status_code == 200, demo_client

@@ -15,7 +15,10 @@ def start(settings_module: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         env={**clean, "DJANGO_SETTINGS_MODULE": settings_module, **env},
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -34,9 +37,15 @@ def test_production_refuses_to_start_without_signing_keys():
 def test_production_starts_with_its_secrets(tmp_path):
     keys = tmp_path / "keys.json"
     generated = subprocess.run(
-        [sys.executable, "-c", "from hub.keys import new_key; import json; "
-         "print(json.dumps({'keys': [new_key().export(as_dict=True)]}))"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "from hub.keys import new_key; import json; print(json.dumps({'keys': [new_key().export(as_dict=True)]}))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     keys.write_text(generated.stdout)
     result = start("cdi.settings.production", SECRET_KEY="x" * 50, SIGNING_KEYS_FILE=str(keys))

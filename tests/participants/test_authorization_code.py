@@ -136,8 +136,12 @@ def test_a_provider_cannot_use_the_authorization_code_grant(client, provider, sm
     client.force_login(sme_user)
     response = client.get(
         "/o/authorize/",
-        {"response_type": "code", "client_id": provider.application.client_id, "code_challenge": "x" * 43,
-         "code_challenge_method": "S256"},
+        {
+            "response_type": "code",
+            "client_id": provider.application.client_id,
+            "code_challenge": "x" * 43,
+            "code_challenge_method": "S256",
+        },
     )
     assert response.status_code in (400, 302)
     assert "code=" not in response.get("Location", "")

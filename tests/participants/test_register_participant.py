@@ -18,7 +18,11 @@ def test_its_output_works_at_the_token_endpoint_as_is(client, db):
     assert output["slug"] == "harbour-bank"
     response = client.post(
         "/o/token/",
-        {"grant_type": "client_credentials", "client_id": output["client_id"], "client_secret": output["client_secret"]},
+        {
+            "grant_type": "client_credentials",
+            "client_id": output["client_id"],
+            "client_secret": output["client_secret"],
+        },
     )
     assert response.status_code == 200
     assert response.json()["scope"] == "consents data dossiers loans"
