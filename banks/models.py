@@ -1,6 +1,20 @@
+import uuid
+
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from participants.models import Participant
+
+WEBHOOK_EVENTS = [
+    "consent.authorised",
+    "consent.rejected",
+    "consent.paused",
+    "consent.resumed",
+    "consent.revoked",
+    "consent.expired",
+    "dossier.ready",
+]
 
 
 class BankManager(models.Manager):
@@ -15,3 +29,60 @@ class Bank(Participant):
 
     class Meta:
         proxy = True
+
+
+class WebhookSubscription(models.Model):
+    """A bank's endpoint for events, with the secret that signs every delivery to it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    bank = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    events = models.JSONField()
+    # Kept in clear: the hub needs it to compute each delivery's HMAC.
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "url"], condition=Q(active=True), name="webhook_one_live_per_url"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank.slug} → {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription, and how delivering it went."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    event_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    # An attempt in flight holds the delivery until then, so a duplicated task cannot send it twice.
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "delivered", "failed"]), name="webhook_delivery_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="delivered") | Q(delivered_at__isnull=False), name="webhook_delivered_stamped"
+            ),
+        ]

@@ -8,13 +8,21 @@ from oauth2_provider.views import OAuthServerMetadataView
 from banks.views import demo_callback
 from hub import views as hub_views
 
+api_v1 = [
+    path("", include("participants.urls")),
+    path("", include("consent.urls")),
+    path("", include("banks.urls")),
+]
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("o/", include("participants.oauth_urls")),
-    path("api/v1/", include("participants.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("consents/", include("consent.web_urls")),
+    path("o/", include("cdi.oauth_urls")),
+    path("api/v1/", include(api_v1)),
     path(".well-known/oauth-authorization-server", OAuthServerMetadataView.as_view(), name="oauth-metadata"),
     path(".well-known/jwks.json", hub_views.jwks, name="jwks"),
     path("healthz", hub_views.healthz, name="healthz"),

@@ -1,6 +1,7 @@
 """One error shape for the whole API: {"error": code, "detail": text, "fields": {...}}."""
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -13,6 +14,10 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "illegal_transition"
     default_detail = "This change is not allowed in the object's current state."
+
+
+class IllegalTransitionError(Exception):
+    """Raised by services when an object's state does not allow a change; the API answers 409."""
 
 
 class ConsentNotLive(exceptions.APIException):
@@ -50,7 +55,11 @@ def _flatten(detail) -> str:
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
-    if isinstance(exc, Http404):
+    if isinstance(exc, IllegalTransitionError):
+        exc = Conflict(str(exc))
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -136,3 +136,54 @@ def celery_worker(subprocess_env):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@pytest.fixture
+def sme(db):
+    """An SME with an owner, a signatory and a viewer, and a user of another business."""
+    from types import SimpleNamespace
+
+    from businesses.services import business_register
+
+    users = {
+        role: business_register(
+            brn="12345678",
+            legal_name="Harbour Tea House Ltd",
+            username=f"tea-{role}",
+            role=role,
+            password="a-long-password-1",
+        ).user
+        for role in ("owner", "signatory", "viewer")
+    }
+    outsider = business_register(
+        brn="87654321", legal_name="Other Ltd", username="other-owner", password="a-long-password-1"
+    ).user
+    return SimpleNamespace(brn="12345678", outsider=outsider, **users)
+
+
+@pytest.fixture
+def make_consent(bank_a, provider, sme):
+    """Creates a consent through the service, as a bank's API call would."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from consent.services import consent_create
+
+    def make(bank=None, **overrides):
+        today = timezone.localdate()
+        fields = {
+            "bank": (bank or bank_a).participant,
+            "business_brn": sme.brn,
+            "data_categories": ["sales"],
+            "providers": None,
+            "purpose": "credit_assessment",
+            "date_from": today - dt.timedelta(days=365),
+            "date_to": today,
+            "expires_at": timezone.now() + dt.timedelta(days=30),
+            "redirect_uri": "",
+            **overrides,
+        }
+        return consent_create(**fields)
+
+    return make

@@ -30,11 +30,14 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "hub",
+    "audit",
     "participants",
     "businesses",
     "banks",
     "providers",
+    "consent",
 ]
 
 MIDDLEWARE = [
@@ -47,7 +50,21 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login throttling (django-axes): five failures for a username from one address lock it out
+# for fifteen minutes; a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "cdi.urls"
 WSGI_APPLICATION = "cdi.wsgi.application"
@@ -139,6 +156,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- OAuth 2.0 authorization server -----------------------------------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "participants.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
@@ -153,7 +171,7 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
-    "OAUTH2_VALIDATOR_CLASS": "participants.oauth.HubOAuth2Validator",
+    "OAUTH2_VALIDATOR_CLASS": "consent.oauth.ConsentOAuth2Validator",
     "SCOPES_BACKEND_CLASS": "participants.oauth.ParticipantScopes",
     "OIDC_ISS_ENDPOINT": HUB_BASE_URL,
     "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials", "refresh_token"],
@@ -186,6 +204,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "expire-consents": {"task": "consent.expire_due", "schedule": timedelta(minutes=1)},
     "clear-expired-tokens": {"task": "hub.clear_expired_tokens", "schedule": timedelta(hours=1)},
 }
 # A worker writes its heartbeat this often; /healthz counts it alive for three periods.

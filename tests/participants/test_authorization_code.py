@@ -4,22 +4,30 @@ import datetime as dt
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from oauth2_provider.models import Grant
 
+from consent.models import Consent
 from tests.conftest import basic_auth, pkce_pair
 
 REDIRECT = "https://bank-a.example/callback"
 
 
 @pytest.fixture
-def sme_user(db):
-    return get_user_model().objects.create_user(username="owner", password="a-long-password-1")
+def sme_user(sme):
+    return sme.owner
 
 
-def authorize(client, bank, *, challenge: str | None, method: str | None = "S256"):
+@pytest.fixture
+def consent(make_consent):
+    return make_consent()
+
+
+def authorize(client, bank, *, challenge: str | None, method: str | None = "S256", consent_id=None):
+    if consent_id is None:
+        consent_id = Consent.objects.filter(bank=bank.participant, status="awaiting_authorisation").first().pk
     params = {
+        "consent_id": str(consent_id),
         "response_type": "code",
         "client_id": bank.application.client_id,
         "redirect_uri": REDIRECT,
@@ -33,7 +41,7 @@ def authorize(client, bank, *, challenge: str | None, method: str | None = "S256
     page = client.get("/o/authorize/", params)
     if page.status_code != 200:
         return page
-    return client.post("/o/authorize/", {**params, "allow": "Authorize"})
+    return client.post("/o/authorize/", {**params, "decision": "approve"})
 
 
 def query(response) -> dict:
@@ -48,7 +56,7 @@ def exchange(client, bank, code: str, verifier: str):
     )
 
 
-def test_it_issues_a_code_and_a_token_with_pkce_s256(client, bank_a, sme_user):
+def test_it_issues_a_code_and_a_token_with_pkce_s256(client, bank_a, sme_user, consent):
     client.force_login(sme_user)
     verifier, challenge = pkce_pair()
     redirect = authorize(client, bank_a, challenge=challenge)
@@ -61,7 +69,7 @@ def test_it_issues_a_code_and_a_token_with_pkce_s256(client, bank_a, sme_user):
     assert token.json()["refresh_token"]
 
 
-def test_it_refuses_a_request_without_pkce(client, bank_a, sme_user):
+def test_it_refuses_a_request_without_pkce(client, bank_a, sme_user, consent):
     client.force_login(sme_user)
     response = authorize(client, bank_a, challenge=None, method=None)
     assert response.status_code == 302
@@ -69,7 +77,7 @@ def test_it_refuses_a_request_without_pkce(client, bank_a, sme_user):
     assert not Grant.objects.exists()
 
 
-def test_it_refuses_the_plain_pkce_method(client, bank_a, sme_user):
+def test_it_refuses_the_plain_pkce_method(client, bank_a, sme_user, consent):
     client.force_login(sme_user)
     verifier, _ = pkce_pair()
     response = authorize(client, bank_a, challenge=verifier, method="plain")
@@ -78,7 +86,7 @@ def test_it_refuses_the_plain_pkce_method(client, bank_a, sme_user):
     assert not Grant.objects.exists()
 
 
-def test_it_refuses_a_wrong_code_verifier(client, bank_a, sme_user):
+def test_it_refuses_a_wrong_code_verifier(client, bank_a, sme_user, consent):
     client.force_login(sme_user)
     _, challenge = pkce_pair()
     code = query(authorize(client, bank_a, challenge=challenge))["code"]
@@ -88,7 +96,7 @@ def test_it_refuses_a_wrong_code_verifier(client, bank_a, sme_user):
     assert response.json()["error"] == "invalid_grant"
 
 
-def test_it_refuses_a_code_used_twice(client, bank_a, sme_user):
+def test_it_refuses_a_code_used_twice(client, bank_a, sme_user, consent):
     client.force_login(sme_user)
     verifier, challenge = pkce_pair()
     code = query(authorize(client, bank_a, challenge=challenge))["code"]
@@ -98,7 +106,7 @@ def test_it_refuses_a_code_used_twice(client, bank_a, sme_user):
     assert second.json()["error"] == "invalid_grant"
 
 
-def test_it_refuses_a_code_older_than_sixty_seconds(client, bank_a, sme_user):
+def test_it_refuses_a_code_older_than_sixty_seconds(client, bank_a, sme_user, consent):
     client.force_login(sme_user)
     verifier, challenge = pkce_pair()
     code = query(authorize(client, bank_a, challenge=challenge))["code"]
@@ -108,14 +116,14 @@ def test_it_refuses_a_code_older_than_sixty_seconds(client, bank_a, sme_user):
     assert exchange(client, bank_a, code, verifier).status_code == 400
 
 
-def test_it_refuses_another_clients_code(client, bank_a, bank_b, sme_user):
+def test_it_refuses_another_clients_code(client, bank_a, bank_b, sme_user, consent):
     client.force_login(sme_user)
     verifier, challenge = pkce_pair()
     code = query(authorize(client, bank_a, challenge=challenge))["code"]
     assert exchange(client, bank_b, code, verifier).status_code == 400
 
 
-def test_refresh_tokens_rotate_and_a_reused_one_is_refused(client, bank_a, sme_user):
+def test_refresh_tokens_rotate_and_a_reused_one_is_refused(client, bank_a, sme_user, consent):
     client.force_login(sme_user)
     verifier, challenge = pkce_pair()
     code = query(authorize(client, bank_a, challenge=challenge))["code"]
@@ -132,7 +140,7 @@ def test_refresh_tokens_rotate_and_a_reused_one_is_refused(client, bank_a, sme_u
     assert reused.json()["error"] == "invalid_grant"
 
 
-def test_a_provider_cannot_use_the_authorization_code_grant(client, provider, sme_user):
+def test_a_provider_cannot_use_the_authorization_code_grant(client, provider, sme_user, consent):
     client.force_login(sme_user)
     response = client.get(
         "/o/authorize/",
@@ -141,7 +149,9 @@ def test_a_provider_cannot_use_the_authorization_code_grant(client, provider, sm
             "client_id": provider.application.client_id,
             "code_challenge": "x" * 43,
             "code_challenge_method": "S256",
+            "consent_id": str(consent.pk),
         },
     )
-    assert response.status_code in (400, 302)
-    assert "code=" not in response.get("Location", "")
+    # The consent is not this client's: the provider learns nothing about it and gets no code.
+    assert response.status_code == 404
+    assert not Grant.objects.exists()

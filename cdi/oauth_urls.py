@@ -3,12 +3,13 @@
 from django.urls import path
 from oauth2_provider import views as oauth_views
 
+from consent.authorize import ConsentAuthorizationView
 from participants.views import ParticipantIntrospectView
 
 app_name = "oauth2_provider"
 
 urlpatterns = [
-    path("authorize/", oauth_views.AuthorizationView.as_view(), name="authorize"),
+    path("authorize/", ConsentAuthorizationView.as_view(), name="authorize"),
     path("token/", oauth_views.TokenView.as_view(), name="token"),
     path("revoke_token/", oauth_views.RevokeTokenView.as_view(), name="revoke-token"),
     path("introspect/", ParticipantIntrospectView.as_view(), name="introspect"),

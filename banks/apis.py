@@ -1,0 +1,55 @@
+"""The bank's webhook subscriptions."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import get_object_or_404
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from banks.models import WEBHOOK_EVENTS, WebhookSubscription
+from banks.services import webhook_delete, webhook_subscribe
+from hub.pagination import NewestFirstCursor
+from hub.permissions import participant_of
+
+
+class WebhookOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    url = serializers.URLField()
+    events = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+
+
+class WebhookCollectionApi(APIView):
+    required_scopes = ["consents"]
+
+    class InputSerializer(serializers.Serializer):
+        url = serializers.URLField()
+        events = serializers.ListField(child=serializers.ChoiceField(WEBHOOK_EVENTS), allow_empty=False)
+
+    class CreatedOutput(WebhookOutput):
+        secret = serializers.CharField(help_text="Signs every delivery (HMAC-SHA256); shown only now.")
+
+    @extend_schema(request=InputSerializer, responses={201: CreatedOutput}, summary="Subscribe to events")
+    def post(self, request: Request) -> Response:
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        subscription = webhook_subscribe(bank=participant_of(request), **given.validated_data)
+        return Response(self.CreatedOutput(subscription).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=WebhookOutput(many=True), summary="Your webhook subscriptions")
+    def get(self, request: Request) -> Response:
+        queryset = WebhookSubscription.objects.filter(bank=participant_of(request), active=True)
+        paginator = NewestFirstCursor()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(WebhookOutput(page, many=True).data)
+
+
+class WebhookDetailApi(APIView):
+    required_scopes = ["consents"]
+
+    @extend_schema(request=None, responses={204: None}, summary="Unsubscribe")
+    def delete(self, request: Request, webhook_id) -> Response:
+        subscription = get_object_or_404(WebhookSubscription, pk=webhook_id, bank=participant_of(request), active=True)
+        webhook_delete(subscription=subscription)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,123 @@
+"""Webhooks: subscriptions, publishing events, and delivering them signed."""
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from datetime import timedelta
+
+import requests
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from banks.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookSubscription
+from participants.models import Participant
+
+SIGNATURE_HEADER = "X-CDI-Signature"
+EVENT_ID_HEADER = "X-CDI-Event-Id"
+MAX_ATTEMPTS = 8
+CONNECT_TIMEOUT, READ_TIMEOUT = 3.0, 10.0
+
+
+def webhook_subscribe(*, bank: Participant, url: str, events: list[str]) -> WebhookSubscription:
+    unknown = sorted(set(events) - set(WEBHOOK_EVENTS))
+    if not events or unknown:
+        message = f"Unknown events: {', '.join(unknown)}." if unknown else "Name at least one event."
+        raise ValidationError({"events": message})
+    try:
+        with transaction.atomic():
+            return WebhookSubscription.objects.create(
+                bank=bank, url=url, events=sorted(set(events)), secret=secrets.token_hex(32)
+            )
+    except IntegrityError:
+        raise ValidationError({"url": "You already have a webhook for this URL."}) from None
+
+
+def webhook_delete(*, subscription: WebhookSubscription) -> None:
+    subscription.active = False
+    subscription.save(update_fields=["active"])
+
+
+def webhook_publish(*, bank: Participant, event: str, data: dict) -> list[WebhookDelivery]:
+    """Records one delivery per subscription that wants the event; sends them after commit."""
+    from banks.tasks import deliver_webhook
+
+    deliveries = []
+    for subscription in WebhookSubscription.objects.filter(bank=bank, active=True):
+        if event not in subscription.events:
+            continue
+        delivery = WebhookDelivery.objects.create(subscription=subscription, event=event, payload={})
+        delivery.payload = {
+            "id": str(delivery.event_id),
+            "type": event,
+            "created_at": delivery.created_at.isoformat(),
+            "data": data,
+        }
+        delivery.save(update_fields=["payload"])
+        deliver_webhook.delay_on_commit(str(delivery.event_id))
+        deliveries.append(delivery)
+    return deliveries
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+class TransientDeliveryError(Exception):
+    """The receiver may answer later: retried with backoff."""
+
+
+def webhook_deliver(*, event_id: str) -> WebhookDelivery:
+    """One attempt. Raises TransientDeliveryError when a retry may help."""
+    now = timezone.now()
+    claimed = WebhookDelivery.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=event_id, status=WebhookDelivery.Status.PENDING
+    ).update(lease_until=now + timedelta(seconds=CONNECT_TIMEOUT + READ_TIMEOUT + 5))
+    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=event_id)
+    if claimed != 1:
+        # Delivered, given up, or being sent by another worker right now.
+        return delivery
+    body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        EVENT_ID_HEADER: str(delivery.event_id),
+        SIGNATURE_HEADER: sign(delivery.subscription.secret, timestamp, body),
+    }
+    delivery.attempts += 1
+    delivery.last_attempt_at = timezone.now()
+    try:
+        response = requests.post(
+            delivery.subscription.url,
+            data=body,
+            headers=headers,
+            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            allow_redirects=False,
+        )
+        delivery.last_status_code, delivery.last_error = response.status_code, ""
+        delivered = 200 <= response.status_code < 300
+    except requests.RequestException as exc:
+        delivery.last_status_code, delivery.last_error, delivered = None, str(exc)[:500], False
+    if delivered:
+        delivery.status, delivery.delivered_at = WebhookDelivery.Status.DELIVERED, timezone.now()
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = WebhookDelivery.Status.FAILED
+    delivery.lease_until = None
+    delivery.save(
+        update_fields=[
+            "attempts",
+            "last_attempt_at",
+            "last_status_code",
+            "last_error",
+            "status",
+            "delivered_at",
+            "lease_until",
+        ]
+    )
+    if delivery.status == WebhookDelivery.Status.PENDING:
+        raise TransientDeliveryError(delivery.last_error or f"HTTP {delivery.last_status_code}")
+    return delivery

@@ -1,0 +1,270 @@
+"""Every write to a consent: creation and each transition of its state machine.
+
+A transition locks the row, checks the move is legal, stamps the change, and in the same
+transaction writes the audit entry, issues the signed receipt and queues the bank's
+webhooks (sent once the transaction commits).
+"""
+
+from datetime import date, datetime
+
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+
+from audit.services import audit_record
+from banks.services import webhook_publish
+from businesses.models import Business, Membership
+from consent.models import FINAL, TRANSITIONS, Consent, Status
+from consent.purposes import PURPOSES
+from consent.receipts import receipt_issue
+from hub.errors import IllegalTransitionError
+from participants.models import Participant
+from providers.models import Provider
+
+
+class IllegalTransition(IllegalTransitionError):
+    """The consent's current state does not allow the requested change."""
+
+    def __init__(self, consent: Consent, target: str):
+        self.consent, self.target = consent, target
+        super().__init__(f"A consent that is {consent.status} cannot become {target}.")
+
+
+class NotAllowed(Exception):
+    """The user may see the consent but not act on it (a viewer)."""
+
+
+def _validate_request(
+    *,
+    bank: Participant,
+    business_brn: str,
+    data_categories: list[str],
+    providers: list[str] | None,
+    purpose: str,
+    date_from: date,
+    date_to: date,
+    expires_at: datetime,
+    redirect_uri: str,
+) -> tuple[Business | None, list[Participant]]:
+    errors: dict[str, str] = {}
+    business = Business.objects.filter(brn=business_brn).first()
+    if business is None:
+        errors["business_brn"] = f"No business with BRN {business_brn!r} is registered with the hub."
+    spec = PURPOSES.get(purpose)
+    if spec is None:
+        errors["purpose"] = f"Unknown purpose {purpose!r}; use one of {', '.join(PURPOSES)}."
+    categories = set(data_categories)
+    if not categories:
+        errors["data_categories"] = "Name at least one data category."
+    elif spec and not categories <= spec.categories:
+        errors["data_categories"] = (
+            f"The purpose {purpose} does not cover: {', '.join(sorted(categories - spec.categories))}."
+        )
+    chosen = _providers_for(categories, providers, errors)
+    if date_from > date_to:
+        errors["date_from"] = "date_from must not be after date_to."
+    elif spec and date_from < date_to - relativedelta(months=spec.max_data_months):
+        errors["date_from"] = f"The purpose {purpose} allows at most {spec.max_data_months} months of data."
+    now = timezone.now()
+    if expires_at <= now:
+        errors["expires_at"] = "expires_at must be in the future."
+    elif spec and expires_at > now + spec.max_duration:
+        errors["expires_at"] = f"The purpose {purpose} allows a consent of at most {spec.max_duration.days} days."
+    if redirect_uri and not bank.applications.filter(redirect_uris__contains=redirect_uri).exists():
+        errors["redirect_uri"] = "redirect_uri is not one of your registered redirect URIs."
+    if errors:
+        raise ValidationError(errors)
+    return business, chosen
+
+
+def _providers_for(categories: set[str], slugs: list[str] | None, errors: dict) -> list[Participant]:
+    active = Provider.objects.active()
+    if slugs is None:
+        # Default: every active provider offering one of the requested categories.
+        chosen = [p for p in active if categories & set(p.data_categories)]
+        if categories and not chosen:
+            errors["providers"] = "No active provider holds any of the requested categories."
+        return chosen
+    found = {p.slug: p for p in active.filter(slug__in=slugs)}
+    unknown = [slug for slug in slugs if slug not in found]
+    unfit = [slug for slug, p in found.items() if not categories & set(p.data_categories)]
+    if unknown:
+        errors["providers"] = f"Unknown or inactive providers: {', '.join(unknown)}."
+    elif unfit:
+        errors["providers"] = f"These providers hold none of the requested categories: {', '.join(unfit)}."
+    elif not slugs:
+        errors["providers"] = "Name at least one provider, or leave providers out."
+    return list(found.values())
+
+
+def consent_create(
+    *,
+    bank: Participant,
+    business_brn: str,
+    data_categories: list[str],
+    providers: list[str] | None,
+    purpose: str,
+    date_from: date,
+    date_to: date,
+    expires_at: datetime,
+    redirect_uri: str = "",
+) -> Consent:
+    business, chosen = _validate_request(
+        bank=bank,
+        business_brn=business_brn,
+        data_categories=data_categories,
+        providers=providers,
+        purpose=purpose,
+        date_from=date_from,
+        date_to=date_to,
+        expires_at=expires_at,
+        redirect_uri=redirect_uri,
+    )
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            business=business,
+            bank=bank,
+            data_categories=sorted(set(data_categories)),
+            purpose=purpose,
+            date_from=date_from,
+            date_to=date_to,
+            expires_at=expires_at,
+            redirect_uri=redirect_uri,
+        )
+        consent.providers.set(chosen)
+        audit_record(
+            actor=f"bank:{bank.slug}",
+            action="consent.requested",
+            object_type="consent",
+            object_id=str(consent.id),
+            data={
+                "business": business.brn,
+                "purpose": purpose,
+                "categories": consent.data_categories,
+                "providers": sorted(p.slug for p in chosen),
+            },
+        )
+    return consent
+
+
+def _event_name(previous: str, target: str) -> str:
+    if target == Status.AUTHORISED and previous == Status.PAUSED:
+        return "consent.resumed"
+    return f"consent.{target}"
+
+
+def _revoke_tokens(consent: Consent) -> None:
+    get_refresh_token_model().objects.filter(access_token__consent_binding__consent=consent).delete()
+    get_access_token_model().objects.filter(consent_binding__consent=consent).delete()
+
+
+def _transition(consent_id, target: str, *, actor: str, **stamps) -> Consent:
+    with transaction.atomic():
+        consent = Consent.objects.select_for_update().select_related("bank", "business").get(pk=consent_id)
+        if consent.status not in TRANSITIONS[target]:
+            raise IllegalTransition(consent, target)
+        previous = consent.status
+        now = timezone.now()
+        consent.status, consent.status_changed_at = target, now
+        for field, value in stamps.items():
+            setattr(consent, field, now if value is timezone.now else value)
+        consent.save(update_fields=["status", "status_changed_at", *stamps])
+        if target in FINAL:
+            _revoke_tokens(consent)
+        event = _event_name(previous, target)
+        audit_record(
+            actor=actor,
+            action=event,
+            object_type="consent",
+            object_id=str(consent.id),
+            data={"from": previous, "to": target},
+        )
+        receipt_issue(consent=consent)
+        webhook_publish(
+            bank=consent.bank,
+            event=event,
+            data={
+                "consent_id": str(consent.id),
+                "status": consent.status,
+                "business_brn": consent.business.brn,
+            },
+        )
+    return consent
+
+
+def _require_decider(consent: Consent, user: AbstractBaseUser) -> None:
+    if not Membership.objects.filter(
+        user=user, business_id=consent.business_id, role__in=Membership.DECIDING_ROLES
+    ).exists():
+        raise NotAllowed("Only an owner or an authorised signatory of the business may decide.")
+
+
+def consent_authorise(*, consent: Consent, user: AbstractBaseUser) -> Consent:
+    _require_decider(consent, user)
+    consent = consent_expire_if_due(consent=consent)
+    if consent.status != Status.AWAITING_AUTHORISATION:
+        raise IllegalTransition(consent, Status.AUTHORISED)
+    return _transition(
+        consent.pk, Status.AUTHORISED, actor=f"user:{user.get_username()}", decided_at=timezone.now, decided_by=user
+    )
+
+
+def consent_reject(*, consent: Consent, user: AbstractBaseUser) -> Consent:
+    _require_decider(consent, user)
+    consent = consent_expire_if_due(consent=consent)
+    return _transition(
+        consent.pk, Status.REJECTED, actor=f"user:{user.get_username()}", decided_at=timezone.now, decided_by=user
+    )
+
+
+def consent_pause(*, consent: Consent, user: AbstractBaseUser) -> Consent:
+    _require_decider(consent, user)
+    consent = consent_expire_if_due(consent=consent)
+    return _transition(consent.pk, Status.PAUSED, actor=f"user:{user.get_username()}")
+
+
+def consent_resume(*, consent: Consent, user: AbstractBaseUser) -> Consent:
+    _require_decider(consent, user)
+    consent = consent_expire_if_due(consent=consent)
+    if consent.status != Status.PAUSED:
+        raise IllegalTransition(consent, Status.AUTHORISED)
+    return _transition(consent.pk, Status.AUTHORISED, actor=f"user:{user.get_username()}")
+
+
+def consent_revoke(
+    *, consent: Consent, user: AbstractBaseUser | None = None, bank: Participant | None = None
+) -> Consent:
+    """Revokes for the SME (``user``) or the bank. Repeating it is harmless."""
+    if user is not None:
+        _require_decider(consent, user)
+    consent = consent_expire_if_due(consent=consent)
+    if consent.status == Status.REVOKED:
+        return consent
+    actor, by = (f"user:{user.get_username()}", "sme") if user is not None else (f"bank:{bank.slug}", "bank")
+    return _transition(consent.pk, Status.REVOKED, actor=actor, revoked_at=timezone.now, revoked_by=by)
+
+
+def consent_expire_if_due(*, consent: Consent, at: datetime | None = None) -> Consent:
+    """Expires the consent now if it is due, so a consent past its time is never served, sweep or not."""
+    if not consent.is_due_to_expire(at):
+        return consent
+    try:
+        return _transition(consent.pk, Status.EXPIRED, actor="hub")
+    except IllegalTransition as exc:
+        # Another request moved it first; answer with the state it is in now.
+        return exc.consent
+
+
+def consents_expire_due(*, at: datetime | None = None) -> int:
+    """The beat sweep: expires every consent that is due. Returns how many it expired."""
+    expired = 0
+    for consent_id in Consent.objects.due_to_expire(at).values_list("pk", flat=True):
+        try:
+            _transition(consent_id, Status.EXPIRED, actor="hub")
+            expired += 1
+        except IllegalTransition:
+            continue
+    return expired
