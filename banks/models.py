@@ -86,3 +86,6 @@ class WebhookDelivery(models.Model):
                 condition=~Q(status="delivered") | Q(delivered_at__isnull=False), name="webhook_delivered_stamped"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.event_id} ({self.status})"

@@ -136,6 +136,9 @@ class ConsentToken(models.Model):
     )
     consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="tokens")
 
+    def __str__(self) -> str:
+        return f"token bound to consent {self.consent_id}"
+
 
 class ConsentReceipt(models.Model):
     """A signed record of one state change, after ISO/IEC TS 27560 and the Kantara consent receipt."""
@@ -150,6 +153,9 @@ class ConsentReceipt(models.Model):
     class Meta:
         ordering = ["issued_at"]
 
+    def __str__(self) -> str:
+        return f"receipt {self.pk} ({self.status})"
+
 
 class AccessEvent(models.Model):
     """One fetch from a provider or one read by the bank under a consent: the SME's access history."""
@@ -162,9 +168,12 @@ class AccessEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     provider = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    category = models.CharField(max_length=20, blank=True)
+    category = models.CharField(max_length=20, blank=True, choices=Category.choices)
     record_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["consent", "-at"], name="access_event_by_consent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.record_count} {self.category} records"

@@ -156,7 +156,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- OAuth 2.0 authorization server -----------------------------------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "participants.Application"
-OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
@@ -216,7 +216,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # seed_demo refuses to run unless an environment allows it (development and tests do).

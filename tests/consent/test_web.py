@@ -1,0 +1,95 @@
+"""The SME's pages through the Django test client (the browser tests drive the same pages in Chromium)."""
+
+import pytest
+
+from consent import services
+from consent.models import AccessEvent, Consent
+
+
+def test_the_dashboard_groups_pending_active_and_past(client, sme, make_consent):
+    pending, active, past = make_consent(), make_consent(), make_consent()
+    services.consent_authorise(consent=active, user=sme.owner)
+    services.consent_reject(consent=past, user=sme.owner)
+    client.force_login(sme.viewer)
+    page = client.get("/consents/")
+    groups = {key: [c.pk for c in consents] for key, _title, consents in page.context["sections"]}
+    assert groups == {"pending": [pending.pk], "active": [active.pk], "past": [past.pk]}
+
+
+def test_the_dashboard_needs_a_login(client, db):
+    assert client.get("/consents/")["Location"].startswith("/accounts/login/")
+
+
+def test_a_user_of_another_business_gets_404_everywhere(client, sme, make_consent):
+    consent = make_consent()
+    client.force_login(sme.outsider)
+    assert client.get(f"/consents/{consent.pk}/").status_code == 404
+    assert client.post(f"/consents/{consent.pk}/approve/").status_code == 404
+    assert consent.pk not in [c.pk for _k, _t, cs in client.get("/consents/").context["sections"] for c in cs]
+
+
+def test_a_viewer_sees_the_detail_but_no_actions_and_cannot_post_one(client, sme, make_consent):
+    consent = make_consent()
+    client.force_login(sme.viewer)
+    page = client.get(f"/consents/{consent.pk}/")
+    assert page.status_code == 200
+    assert page.context["actions"] == []
+    assert client.post(f"/consents/{consent.pk}/approve/").status_code == 403
+    assert Consent.objects.get(pk=consent.pk).status == "awaiting_authorisation"
+
+
+@pytest.mark.parametrize(
+    ("setup", "action", "expected"),
+    [
+        ([], "approve", "authorised"),
+        ([], "reject", "rejected"),
+        (["authorise"], "pause", "paused"),
+        (["authorise", "pause"], "resume", "authorised"),
+        (["authorise"], "revoke", "revoked"),
+    ],
+)
+def test_each_decision_asks_for_confirmation_then_acts(client, sme, make_consent, setup, action, expected):
+    consent = make_consent()
+    for step in setup:
+        consent = getattr(services, f"consent_{step}")(consent=consent, user=sme.owner)
+    client.force_login(sme.signatory)
+    confirm = client.get(f"/consents/{consent.pk}/{action}/")
+    assert confirm.status_code == 200
+    assert Consent.objects.get(pk=consent.pk).status == consent.status
+    done = client.post(f"/consents/{consent.pk}/{action}/")
+    assert done.status_code == 302
+    assert Consent.objects.get(pk=consent.pk).status == expected
+
+
+def test_an_illegal_decision_is_refused_with_a_message(client, sme, make_consent):
+    consent = make_consent()
+    client.force_login(sme.owner)
+    response = client.post(f"/consents/{consent.pk}/pause/", follow=True)
+    assert Consent.objects.get(pk=consent.pk).status == "awaiting_authorisation"
+    assert "can no longer be changed" in response.content.decode()
+
+
+def test_the_detail_shows_receipts_and_access_history(client, sme, make_consent, provider):
+    consent = services.consent_authorise(consent=make_consent(), user=sme.owner)
+    AccessEvent.objects.create(consent=consent, kind="fetch", provider=provider.participant, category="sales",
+                               record_count=120)
+    AccessEvent.objects.create(consent=consent, kind="read", category="sales", record_count=100)
+    client.force_login(sme.owner)
+    page = client.get(f"/consents/{consent.pk}/").content.decode()
+    assert "120 Sales records fetched from Shop One" in page
+    assert "Bank A read 100 Sales records" in page
+    assert "Approved." in page
+    receipt = consent.receipts.get()
+    download = client.get(f"/consents/{consent.pk}/receipts/{receipt.pk}.jws")
+    assert download["Content-Type"] == "application/jose"
+    assert download.content.decode() == receipt.jws
+
+
+def test_the_pages_switch_to_traditional_chinese(client, sme, make_consent):
+    consent = make_consent()
+    client.force_login(sme.owner)
+    client.post("/i18n/setlang/", {"language": "zh-hant", "next": "/consents/"})
+    page = client.get(f"/consents/{consent.pk}/").content.decode()
+    assert 'lang="zh-Hant"' in page
+    assert "批准" in page
+    assert "Approve" not in page
