@@ -133,8 +133,12 @@ def test_a_token_without_the_consents_scope_is_refused_403(client, bank_a, sme, 
 
 def test_a_provider_token_cannot_use_the_consent_api(client, provider, sme):
     token = obtain_token(client, provider)["access_token"]
-    assert client.post("/api/v1/consents", body(), content_type="application/json",
-                       HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 403
+    assert (
+        client.post(
+            "/api/v1/consents", body(), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        ).status_code
+        == 403
+    )
 
 
 def test_the_client_cannot_set_fields_the_hub_fixes(client, auth_a, sme, provider):

@@ -14,8 +14,13 @@ REDIRECT = "https://bank-a.example/callback"
 
 def params(bank, consent, challenge) -> dict:
     return {
-        "response_type": "code", "client_id": bank.application.client_id, "redirect_uri": REDIRECT,
-        "consent_id": str(consent.pk), "state": "s1", "code_challenge": challenge, "code_challenge_method": "S256",
+        "response_type": "code",
+        "client_id": bank.application.client_id,
+        "redirect_uri": REDIRECT,
+        "consent_id": str(consent.pk),
+        "state": "s1",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
     }
 
 
@@ -27,12 +32,18 @@ def approve(client, bank, consent):
     verifier, challenge = pkce_pair()
     page = client.get("/o/authorize/", params(bank, consent, challenge))
     assert page.status_code == 200
-    redirect = client.post("/o/authorize/", {**params(bank, consent, challenge), "scope": "data", "decision": "approve"})
+    redirect = client.post(
+        "/o/authorize/", {**params(bank, consent, challenge), "scope": "data", "decision": "approve"}
+    )
     assert redirect.status_code == 302
     token = client.post(
         "/o/token/",
-        {"grant_type": "authorization_code", "code": query(redirect)["code"], "redirect_uri": REDIRECT,
-         "code_verifier": verifier},
+        {
+            "grant_type": "authorization_code",
+            "code": query(redirect)["code"],
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
         HTTP_AUTHORIZATION=basic_auth(bank),
     )
     assert token.status_code == 200, token.content
@@ -43,8 +54,16 @@ def test_the_review_page_shows_the_request_in_plain_words(client, bank_a, sme, m
     consent = make_consent()
     client.force_login(sme.owner)
     page = client.get("/o/authorize/", params(bank_a, consent, pkce_pair()[1])).content.decode()
-    for text in ["Bank A", "Harbour Tea House Ltd", "Sales", "Shop One", "Credit assessment", "90 days",
-                 ">Approve<", ">Reject<"]:
+    for text in [
+        "Bank A",
+        "Harbour Tea House Ltd",
+        "Sales",
+        "Shop One",
+        "Credit assessment",
+        "90 days",
+        ">Approve<",
+        ">Reject<",
+    ]:
         assert text in page
 
 
@@ -63,7 +82,8 @@ def test_approval_returns_a_code_whose_token_names_and_reaches_only_that_consent
     assert Consent.objects.get(pk=consent.pk).status == "authorised"
 
     refreshed = client.post(
-        "/o/token/", {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        "/o/token/",
+        {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
         HTTP_AUTHORIZATION=basic_auth(bank_a),
     ).json()
     # The refreshed token is bound to the same consent, and the one it replaces is gone.
@@ -75,8 +95,9 @@ def test_approval_returns_a_code_whose_token_names_and_reaches_only_that_consent
 
 
 def test_a_consent_bound_token_cannot_see_another_consent(client, bank_a, sme, make_consent):
-    from consent.selectors import consent_for_token
     from django.http import Http404
+
+    from consent.selectors import consent_for_token
 
     consent, other = make_consent(), make_consent()
     client.force_login(sme.owner)
@@ -91,8 +112,9 @@ def test_rejection_sends_access_denied_to_the_bank(client, bank_a, sme, make_con
     consent = make_consent()
     client.force_login(sme.signatory)
     _, challenge = pkce_pair()
-    response = client.post("/o/authorize/", {**params(bank_a, consent, challenge), "scope": "data",
-                                              "decision": "reject"})
+    response = client.post(
+        "/o/authorize/", {**params(bank_a, consent, challenge), "scope": "data", "decision": "reject"}
+    )
     assert response.status_code == 302
     assert query(response) == {"error": "access_denied", "state": "s1"}
     assert Consent.objects.get(pk=consent.pk).status == "rejected"
@@ -105,8 +127,9 @@ def test_a_viewer_sees_the_request_but_cannot_decide(client, bank_a, sme, make_c
     page = client.get("/o/authorize/", params(bank_a, consent, challenge)).content.decode()
     assert "Harbour Tea House Ltd" in page
     assert ">Approve<" not in page
-    response = client.post("/o/authorize/", {**params(bank_a, consent, challenge), "scope": "data",
-                                              "decision": "approve"})
+    response = client.post(
+        "/o/authorize/", {**params(bank_a, consent, challenge), "scope": "data", "decision": "approve"}
+    )
     assert response.status_code == 403
     assert Consent.objects.get(pk=consent.pk).status == "awaiting_authorisation"
 
@@ -120,8 +143,15 @@ def test_a_failed_code_issue_approves_nothing(client, bank_a, sme, make_consent)
     consent = make_consent()
     client.force_login(sme.owner)
     _, challenge = pkce_pair()
-    response = client.post("/o/authorize/", {**params(bank_a, consent, challenge), "code_challenge_method": "plain",
-                                              "scope": "data", "decision": "approve"})
+    response = client.post(
+        "/o/authorize/",
+        {
+            **params(bank_a, consent, challenge),
+            "code_challenge_method": "plain",
+            "scope": "data",
+            "decision": "approve",
+        },
+    )
     assert "code" not in query(response)
     assert Consent.objects.get(pk=consent.pk).status == "awaiting_authorisation"
 
@@ -131,9 +161,13 @@ def test_revoking_the_consent_revokes_the_tokens_bound_to_it(client, bank_a, sme
     client.force_login(sme.owner)
     token = approve(client, bank_a, consent)
     services.consent_revoke(consent=Consent.objects.get(pk=consent.pk), user=sme.owner)
-    introspected = client.post("/o/introspect/", {"token": token["access_token"]},
-                               HTTP_AUTHORIZATION=basic_auth(bank_a)).json()
+    introspected = client.post(
+        "/o/introspect/", {"token": token["access_token"]}, HTTP_AUTHORIZATION=basic_auth(bank_a)
+    ).json()
     assert introspected == {"active": False}
-    refresh = client.post("/o/token/", {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
-                          HTTP_AUTHORIZATION=basic_auth(bank_a))
+    refresh = client.post(
+        "/o/token/",
+        {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        HTTP_AUTHORIZATION=basic_auth(bank_a),
+    )
     assert refresh.status_code == 400

@@ -71,8 +71,9 @@ def test_an_illegal_decision_is_refused_with_a_message(client, sme, make_consent
 
 def test_the_detail_shows_receipts_and_access_history(client, sme, make_consent, provider):
     consent = services.consent_authorise(consent=make_consent(), user=sme.owner)
-    AccessEvent.objects.create(consent=consent, kind="fetch", provider=provider.participant, category="sales",
-                               record_count=120)
+    AccessEvent.objects.create(
+        consent=consent, kind="fetch", provider=provider.participant, category="sales", record_count=120
+    )
     AccessEvent.objects.create(consent=consent, kind="read", category="sales", record_count=100)
     client.force_login(sme.owner)
     page = client.get(f"/consents/{consent.pk}/").content.decode()
@@ -93,3 +94,27 @@ def test_the_pages_switch_to_traditional_chinese(client, sme, make_consent):
     assert 'lang="zh-Hant"' in page
     assert "批准" in page
     assert "Approve" not in page
+
+
+def test_login_is_throttled_after_five_failures(client, sme):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "tea-owner", "password": "wrong"})
+    locked = client.post("/accounts/login/", {"username": "tea-owner", "password": "a-long-password-1"})
+    assert locked.status_code == 429
+    assert "Too many attempts" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_correct_login_lands_on_the_dashboard(client, sme):
+    response = client.post("/accounts/login/", {"username": "tea-owner", "password": "a-long-password-1"})
+    assert response["Location"] == "/consents/"
+
+
+def test_the_expiry_sweep_is_on_the_beat_schedule(settings):
+    from cdi.celery import app
+
+    # What a worker does at start-up: import every app's tasks module.
+    app.loader.import_default_modules()
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "consent.expire_due" in tasks
+    assert "consent.expire_due" in app.tasks
