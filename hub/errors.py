@@ -83,5 +83,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         if response.status_code == status.HTTP_401_UNAUTHORIZED:
             # RFC 6750's name for a missing, expired, revoked or otherwise unusable token.
             code = "invalid_token"
+            request = context.get("request")
+            if request is not None and request.META.get("HTTP_AUTHORIZATION"):
+                detail = "The access token is invalid, expired or revoked."
     response.data = {"error": code, "detail": detail, "fields": fields}
     return response
