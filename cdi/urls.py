@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("participants.urls")),
     path("", include("consent.urls")),
     path("", include("banks.urls")),
+    path("", include("providers.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path(".well-known/jwks.json", hub_views.jwks, name="jwks"),
     path("healthz", hub_views.healthz, name="healthz"),
     path("sandbox/bank/callback", demo_callback, name="demo-bank-callback"),
+    path("sandbox/providers/", include("providers.sandbox.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

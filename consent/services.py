@@ -183,6 +183,7 @@ def _transition(consent_id, target: str, *, actor: str, **stamps) -> Consent:
             data={"from": previous, "to": target},
         )
         receipt_issue(consent=consent)
+        _follow_up(consent, target)
         webhook_publish(
             bank=consent.bank,
             event=event,
@@ -193,6 +194,16 @@ def _transition(consent_id, target: str, *, actor: str, **stamps) -> Consent:
             },
         )
     return consent
+
+
+def _follow_up(consent: Consent, target: str) -> None:
+    """Data work a transition sets off, once it has committed: fetch when authorised, purge when ended."""
+    from providers.tasks import fetch_consent, purge_consent
+
+    if target == Status.AUTHORISED:
+        fetch_consent.delay_on_commit(str(consent.pk))
+    elif target in (Status.REVOKED, Status.EXPIRED):
+        purge_consent.delay_on_commit(str(consent.pk), f"consent_{target}")
 
 
 def _require_decider(consent: Consent, user: AbstractBaseUser) -> None:

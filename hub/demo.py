@@ -16,8 +16,10 @@ from django.db import transaction
 from django.utils.crypto import get_random_string
 
 from businesses.models import Business, Membership
+from hub.fx import fx_load_csv
 from participants.models import Participant
 from participants.services import application_reset_secret, participant_register
+from providers.services import fetcher_credentials, sandbox_register
 
 BANKS = ["Harbour Bank", "Kowloon Commercial Bank", "Lantau Credit Union"]
 # Five sandbox providers that together hold all six categories.
@@ -29,6 +31,7 @@ PROVIDERS = [
     ("CityGrid Utilities", ["utilities"]),
 ]
 SME_COUNT = 50
+DEMO_FX_RATES = Path(__file__).resolve().parent / "data" / "demo-fx-rates.csv"
 _NAME_PARTS = (
     ["Harbour", "Golden", "Jade", "Peak", "Lotus", "Victoria", "Star", "Dragon", "Pearl", "Bamboo"],
     [
@@ -121,13 +124,16 @@ def seed_demo() -> DemoCredentials:
             )
         for name, categories in PROVIDERS:
             slug = name.lower().replace(" ", "-")
-            _ensure_participant(
+            provider = _ensure_participant(
                 Participant.Kind.PROVIDER,
                 name,
                 credentials,
                 api_base=f"{settings.HUB_BASE_URL}/sandbox/providers/{slug}",
                 data_categories=categories,
             )
+            sandbox_register(participant=provider)
+        fetcher_credentials()
+        fx_load_csv(path=DEMO_FX_RATES)
         _ensure_participant(Participant.Kind.OPERATOR, "Hub Monitoring", credentials)
         _ensure_smes(password_hash)
         get_user_model().objects.get_or_create(

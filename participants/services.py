@@ -76,6 +76,20 @@ def participant_register(
     return Registration(participant=participant, application=application, client_secret=secret)
 
 
+def application_add(*, participant: Participant, name: str) -> tuple[Application, str]:
+    """A further client-credentials client for the participant; the raw secret is returned once."""
+    secret = generate_client_secret()
+    application = Application.objects.create(
+        participant=participant,
+        name=name,
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_secret=secret,
+        hash_client_secret=True,
+    )
+    return application, secret
+
+
 def application_reset_secret(*, application: Application) -> str:
     """Issues a new client secret (stored hashed) and returns it once."""
     secret = generate_client_secret()

@@ -78,14 +78,22 @@ def _database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def subprocess_env(django_db_setup) -> dict:
-    """The environment for processes that must share this session's test database and broker."""
+def hub_url(live_server) -> str:
+    """The live test server is the hub for this session: its address is HUB_BASE_URL everywhere."""
+    settings.HUB_BASE_URL = live_server.url
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def subprocess_env(django_db_setup, hub_url) -> dict:
+    """The environment for processes that must share this session's test database, broker and hub."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cdi.settings.test",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "SIGNING_KEYS_FILE": settings.SIGNING_KEYS_FILE,
+        "HUB_BASE_URL": hub_url,
     }
 
 
@@ -187,3 +195,35 @@ def make_consent(bank_a, provider, sme):
         return consent_create(**fields)
 
     return make
+
+
+SANDBOXES = [
+    ("ShopLane", ["sales"]),
+    ("PayBridge", ["payments"]),
+    ("LedgerLeaf", ["invoices", "profile"]),
+    ("SwiftShip", ["logistics"]),
+    ("CityGrid", ["utilities"]),
+]
+
+
+@pytest.fixture
+def sandboxes(db, hub_url) -> dict:
+    """The five sandbox providers, served by the live server, and the demo FX rates."""
+    from django.core.cache import cache
+
+    from hub.demo import DEMO_FX_RATES
+    from hub.fx import fx_load_csv
+    from providers.fetcher import TOKEN_CACHE_KEY
+    from providers.services import sandbox_register
+
+    # The database starts empty for each test: a token cached by an earlier one names nothing now.
+    cache.delete(TOKEN_CACHE_KEY)
+    fx_load_csv(path=DEMO_FX_RATES)
+    registered = {}
+    for name, categories in SANDBOXES:
+        slug = name.lower()
+        registration = participant_register(
+            kind="provider", name=name, data_categories=categories, api_base=f"{hub_url}/sandbox/providers/{slug}"
+        )
+        registered[slug] = (registration, sandbox_register(participant=registration.participant))
+    return registered

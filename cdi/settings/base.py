@@ -205,6 +205,8 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-consents": {"task": "consent.expire_due", "schedule": timedelta(minutes=1)},
+    "fetch-periodic-consents": {"task": "providers.fetch_periodic", "schedule": timedelta(days=1)},
+    "purge-past-retention": {"task": "providers.purge_past_retention", "schedule": timedelta(hours=1)},
     "clear-expired-tokens": {"task": "hub.clear_expired_tokens", "schedule": timedelta(hours=1)},
 }
 # A worker writes its heartbeat this often; /healthz counts it alive for three periods.
@@ -218,6 +220,30 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cdi",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
+
+# --- Fetching from providers --------------------------------------------------------------
+FETCH_CONNECT_TIMEOUT = env_int("FETCH_CONNECT_TIMEOUT", 5)
+FETCH_READ_TIMEOUT = env_int("FETCH_READ_TIMEOUT", 20)
+FETCH_PAGE_SIZE = 500
+# Transient failures (timeouts, connection errors, 429, 5xx) are retried this many times with
+# exponential backoff and full jitter from this base; permanent ones are not retried.
+FETCH_MAX_RETRIES = 4
+FETCH_RETRY_BASE_SECONDS = 2.0
+# How many fetches may call one provider at the same time, across all workers.
+FETCH_PROVIDER_CONCURRENCY = 2
+# The hub's own fetcher client; when unset, one is registered and kept in the database.
+FETCHER_CLIENT_ID = env_str("FETCHER_CLIENT_ID", "")
+FETCHER_CLIENT_SECRET = env_str("FETCHER_CLIENT_SECRET", "")
+SANDBOX_SLOW_SECONDS = 1.5
 
 # seed_demo refuses to run unless an environment allows it (development and tests do).
 DEMO_ALLOWED = False

@@ -15,6 +15,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/15", schemes=("redis", "rediss"))
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
+CACHES = {"default": {**CACHES["default"], "LOCATION": REDIS_URL}}
+# Failure paths take seconds, not minutes, in the suite.
+FETCH_READ_TIMEOUT = 2
+FETCH_RETRY_BASE_SECONDS = 0.2
+FETCH_MAX_RETRIES = 3
+SANDBOX_SLOW_SECONDS = 0.3
 SIGNING_KEYS_FILE = env_str("SIGNING_KEYS_FILE", str(VAR_DIR / "test-signing-keys.json"))
 SIGNING_KEYS_GENERATE = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -53,3 +53,20 @@ def test_the_api_docs_load_every_asset_from_the_hub(client, db):
     assert assets
     assert all(asset.startswith("/") and not asset.startswith("//") for asset in assets), assets
     assert client.get("/api/schema/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/consent/consent/",
+        "/admin/providers/fetchsession/",
+        "/admin/providers/sandboxprovider/",
+        "/admin/banks/webhookdelivery/",
+        "/admin/banks/webhooksubscription/",
+        "/admin/hub/fxrate/",
+        "/admin/providers/provider/",
+        "/admin/banks/bank/",
+    ],
+)
+def test_the_operator_sees_each_admin_list(staff_client, path):
+    assert staff_client.get(path).status_code == 200

@@ -35,10 +35,11 @@ def test_introspection_needs_client_authentication(client, bank_a):
 
 def test_it_publishes_rfc_8414_metadata(client, db, settings):
     body = client.get("/.well-known/oauth-authorization-server").json()
-    assert body["issuer"] == settings.HUB_BASE_URL
-    assert body["token_endpoint"] == f"{settings.HUB_BASE_URL}/o/token/"
-    assert body["introspection_endpoint"] == f"{settings.HUB_BASE_URL}/o/introspect/"
-    assert body["revocation_endpoint"] == f"{settings.HUB_BASE_URL}/o/revoke_token/"
+    issuer = settings.OAUTH2_PROVIDER["OIDC_ISS_ENDPOINT"]
+    assert body["issuer"] == issuer
+    assert body["token_endpoint"] == f"{issuer}/o/token/"
+    assert body["introspection_endpoint"] == f"{issuer}/o/introspect/"
+    assert body["revocation_endpoint"] == f"{issuer}/o/revoke_token/"
     assert body["code_challenge_methods_supported"] == ["S256"]
     assert "implicit" not in body["grant_types_supported"]
 

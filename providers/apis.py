@@ -1,0 +1,223 @@
+"""The bank's records and fetch sessions, and the providers' push."""
+
+import base64
+from collections import Counter
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from consent.models import AccessEvent, Consent
+from consent.selectors import bound_consent_id, consent_for_token
+from hub.categories import Category
+from hub.errors import ConsentNotLive
+from hub.permissions import participant_of
+from providers import fetcher
+from providers.ingest import records_push
+from providers.models import FetchSession, Record
+
+MAX_PUSH = 1000
+_RECORD_FIELDS = (
+    "id",
+    "external_id",
+    "category",
+    "provider__slug",
+    "occurred_at",
+    "amount",
+    "currency",
+    "amount_hkd",
+    "fx_rate",
+    "attributes",
+)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = f"At most {MAX_PUSH} records a call."
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _record(row: dict) -> dict:
+    """One record as served: a plain dict, no serializer machinery on the hot path."""
+    return {
+        "external_id": row["external_id"],
+        "provider": row["provider__slug"],
+        "category": row["category"],
+        "occurred_at": row["occurred_at"].isoformat(),
+        "amount": _text(row["amount"]),
+        "currency": row["currency"],
+        "amount_hkd": _text(row["amount_hkd"]),
+        "fx_rate": _text(row["fx_rate"]),
+        **row["attributes"],
+    }
+
+
+def _decode_cursor(value: str | None) -> int:
+    if not value:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(value.encode()).decode())
+    except ValueError:
+        raise exceptions.ValidationError({"cursor": ["This cursor was not issued by the hub."]}) from None
+
+
+class ConsentRecordsApi(APIView):
+    """Records are served in the order the hub stored them (by id): a cursor is the last id seen, so
+    records added while a bank pages through appear at the end and never repeat."""
+
+    required_scopes = ["data"]
+
+    class FilterSerializer(serializers.Serializer):
+        category = serializers.ChoiceField(Category.values, required=False)
+        provider = serializers.SlugField(required=False)
+        to = serializers.DateField(required=False)
+        cursor = serializers.CharField(required=False)
+        page_size = serializers.IntegerField(min_value=1, max_value=500, default=100)
+
+        def get_fields(self):
+            fields = super().get_fields()
+            # "from" is a Python keyword, so the field is added by name.
+            fields["from"] = serializers.DateField(required=False)
+            return fields
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name, str) for name in ("category", "provider", "from", "to", "cursor")]
+        + [OpenApiParameter("page_size", int)],
+        responses=inline_serializer(
+            "RecordPage",
+            {
+                "results": serializers.ListField(child=serializers.DictField()),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+            },
+        ),
+        summary="The records shared under a live consent",
+    )
+    def get(self, request: Request, consent_id) -> Response:
+        token = request.auth
+        bound = bound_consent_id(token)
+        if bound is not None and str(bound) != str(consent_id):
+            raise exceptions.NotFound()
+        given = self.FilterSerializer(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        query = given.validated_data
+        rows = self._page(token, consent_id, query)
+        if not rows:
+            self._explain_empty(token, consent_id)
+        size = query["page_size"]
+        page = rows[:size]
+        AccessEvent.objects.bulk_create(
+            [
+                AccessEvent(consent_id=consent_id, kind=AccessEvent.Kind.READ, category=category, record_count=count)
+                for category, count in Counter(row["category"] for row in page).items()
+            ]
+        )
+        next_url = None
+        if len(rows) > size:
+            cursor = base64.urlsafe_b64encode(str(page[-1]["id"]).encode()).decode()
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor)
+        return Response({"results": [_record(row) for row in page], "next": next_url, "previous": None})
+
+    @staticmethod
+    def _page(token, consent_id, query: dict) -> list[dict]:
+        # One query checks the consent (this bank's, live, not past expiry) and reads the page.
+        records = Record.objects.filter(
+            consent_id=consent_id,
+            consent__bank_id=token.application.participant_id,
+            consent__status=Consent.Status.AUTHORISED,
+            consent__expires_at__gt=timezone.now(),
+            id__gt=_decode_cursor(query.get("cursor")),
+        )
+        if "category" in query:
+            records = records.filter(category=query["category"])
+        if "provider" in query:
+            records = records.filter(provider__slug=query["provider"])
+        if "from" in query:
+            records = records.filter(occurred_at__date__gte=query["from"])
+        if "to" in query:
+            records = records.filter(occurred_at__date__lte=query["to"])
+        return list(records.order_by("id").values(*_RECORD_FIELDS)[: query["page_size"] + 1])
+
+    @staticmethod
+    def _explain_empty(token, consent_id) -> None:
+        """An empty page: say why when the consent is not this bank's (404) or not live (403)."""
+        consent = consent_for_token(token, consent_id)
+        if not consent.is_live():
+            raise ConsentNotLive(f"The consent is {consent.status}; no data is served under it.")
+
+
+class FetchSessionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    provider = serializers.CharField(source="provider.slug")
+    category = serializers.CharField()
+    status = serializers.CharField()
+    accepted = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    rejections = serializers.ListField(child=serializers.DictField())
+    error = serializers.CharField()
+    pages = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    duration_seconds = serializers.FloatField(allow_null=True)
+
+
+class ConsentFetchesApi(APIView):
+    required_scopes = ["data"]
+
+    @extend_schema(responses=FetchSessionOutput(many=True), summary="The fetch sessions of a consent")
+    def get(self, request: Request, consent_id) -> Response:
+        consent = consent_for_token(request.auth, consent_id)
+        sessions = FetchSession.objects.filter(consent=consent).select_related("provider")[:200]
+        return Response({"results": FetchSessionOutput(sessions, many=True).data, "next": None, "previous": None})
+
+    @extend_schema(
+        request=None,
+        responses={202: FetchSessionOutput(many=True)},
+        summary="Fetch again where the purpose allows; otherwise the sessions as they are",
+    )
+    def post(self, request: Request, consent_id) -> Response:
+        consent = consent_for_token(request.auth, consent_id)
+        if not consent.is_live():
+            raise ConsentNotLive(f"The consent is {consent.status}; nothing can be fetched under it.")
+        sessions = fetcher.fetch_plan(consent=consent)
+        return Response(
+            {"results": FetchSessionOutput(sessions, many=True).data, "next": None, "previous": None},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class ProviderRecordsPushApi(APIView):
+    required_scopes = ["records:write"]
+
+    class InputSerializer(serializers.Serializer):
+        records = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses=inline_serializer(
+            "PushResult",
+            {
+                "accepted": serializers.IntegerField(),
+                "rejected": serializers.IntegerField(),
+                "rejections": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+        summary="Push records for businesses under live consents naming you",
+    )
+    def post(self, request: Request) -> Response:
+        records = request.data.get("records") if isinstance(request.data, dict) else None
+        if isinstance(records, list) and len(records) > MAX_PUSH:
+            raise PayloadTooLarge()
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        result = records_push(provider=participant_of(request), records=given.validated_data["records"])
+        return Response({"accepted": result.accepted, "rejected": result.rejected, "rejections": result.rejections})

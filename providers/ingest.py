@@ -1,0 +1,170 @@
+"""Turning providers' records into stored rows: validate, convert to HKD, upsert idempotently."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from consent.models import AccessEvent, Consent
+from hub.fx import NoRate, RateBook
+from participants.models import Participant
+from providers.models import Record
+from providers.schemas import InvalidRecord, normalise
+
+# Stored reasons are capped; the counts are always complete.
+MAX_REASONS = 100
+_UPDATED = ["occurred_at", "amount", "currency", "amount_hkd", "fx_rate", "fx_date", "attributes", "ingested_at"]
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    rejected: int = 0
+    rejections: list[dict] = field(default_factory=list)
+
+    def reject(self, index: int, record, reason: str) -> None:
+        self.rejected += 1
+        if len(self.rejections) < MAX_REASONS:
+            external_id = record.get("external_id") if isinstance(record, dict) else None
+            self.rejections.append({"index": index, "external_id": external_id, "reason": reason})
+
+
+def rate_book_for(records: list) -> RateBook:
+    currencies = {r.get("currency") for r in records if isinstance(r, dict) and isinstance(r.get("currency"), str)}
+    return RateBook(currencies)
+
+
+def build_row(*, consent: Consent, provider: Participant, category: str, raw: dict, rates: RateBook) -> Record:
+    """One validated, converted row for ``consent``; raises InvalidRecord with the reason."""
+    record = normalise(category, raw)
+    day = timezone.localdate(record.occurred_at)
+    if not consent.date_from <= day <= consent.date_to:
+        raise InvalidRecord(
+            f"occurred_at: {day.isoformat()} is outside the consent's range "
+            f"{consent.date_from.isoformat()} to {consent.date_to.isoformat()}"
+        )
+    amount_hkd = fx_rate = fx_date = None
+    if record.amount is not None:
+        try:
+            amount_hkd, fx_rate, fx_date = rates.to_hkd(record.amount, record.currency, day)
+        except NoRate as exc:
+            raise InvalidRecord(f"currency: {exc}") from None
+    return Record(
+        consent=consent,
+        business_id=consent.business_id,
+        provider=provider,
+        category=category,
+        external_id=record.external_id,
+        occurred_at=record.occurred_at,
+        amount=record.amount,
+        currency=record.currency,
+        amount_hkd=amount_hkd,
+        fx_rate=fx_rate,
+        fx_date=fx_date,
+        attributes=record.attributes,
+        ingested_at=timezone.now(),
+    )
+
+
+def records_store(rows: list[Record]) -> None:
+    """Upserts on (consent, provider, category, external_id): a repeat updates, never duplicates."""
+    # The last version of a record within one batch wins, as it would across batches.
+    unique = {(r.consent_id, r.provider_id, r.category, r.external_id): r for r in rows}
+    Record.objects.bulk_create(
+        list(unique.values()),
+        update_conflicts=True,
+        unique_fields=["consent", "provider", "category", "external_id"],
+        update_fields=_UPDATED,
+        batch_size=1000,
+    )
+
+
+def records_ingest(
+    *,
+    consent: Consent,
+    provider: Participant,
+    category: str,
+    records: list,
+    offset: int = 0,
+    rates: RateBook | None = None,
+) -> IngestResult:
+    """Stores a page a provider served for one consent and category; bad records are set aside with reasons."""
+    result = IngestResult()
+    rates = rates or rate_book_for(records)
+    rows = []
+    for index, raw in enumerate(records, start=offset):
+        try:
+            rows.append(build_row(consent=consent, provider=provider, category=category, raw=raw, rates=rates))
+        except InvalidRecord as exc:
+            result.reject(index, raw, str(exc))
+    with transaction.atomic():
+        records_store(rows)
+        if rows:
+            AccessEvent.objects.create(
+                consent=consent,
+                kind=AccessEvent.Kind.FETCH,
+                provider=provider,
+                category=category,
+                record_count=len(rows),
+            )
+    result.accepted = len(rows)
+    return result
+
+
+def _covering(consents: list[Consent], brn: str, category: str, day: date) -> list[Consent]:
+    return [
+        c
+        for c in consents
+        if c.business.brn == brn and category in c.data_categories and c.date_from <= day <= c.date_to
+    ]
+
+
+def records_push(*, provider: Participant, records: list) -> IngestResult:
+    """A provider's push: each record is kept for every live consent naming this provider that covers it."""
+    result = IngestResult()
+    brns = {r.get("business_brn") for r in records if isinstance(r, dict)}
+    consents = list(
+        Consent.objects.live().filter(providers=provider, business__brn__in=brns).select_related("business")
+    )
+    rates = rate_book_for(records)
+    rows: list[Record] = []
+    for index, raw in enumerate(records):
+        try:
+            rows += _push_rows(provider, raw, consents, rates)
+        except InvalidRecord as exc:
+            result.reject(index, raw, str(exc))
+            continue
+        result.accepted += 1
+    with transaction.atomic():
+        records_store(rows)
+        counts = Counter((row.consent_id, row.category) for row in rows)
+        AccessEvent.objects.bulk_create(
+            [
+                AccessEvent(
+                    consent_id=consent_id,
+                    kind=AccessEvent.Kind.FETCH,
+                    provider=provider,
+                    category=category,
+                    record_count=count,
+                )
+                for (consent_id, category), count in counts.items()
+            ]
+        )
+    return result
+
+
+def _push_rows(provider: Participant, raw, consents: list[Consent], rates: RateBook) -> list[Record]:
+    if not isinstance(raw, dict):
+        raise InvalidRecord("a record must be a JSON object")
+    brn, category = raw.get("business_brn"), raw.get("category")
+    if not isinstance(brn, str) or not isinstance(category, str):
+        raise InvalidRecord("business_brn and category are required")
+    if category not in provider.data_categories:
+        raise InvalidRecord(f"category: this provider does not declare {category!r}")
+    normalised = normalise(category, raw)
+    covering = _covering(consents, brn, category, timezone.localdate(normalised.occurred_at))
+    if not covering:
+        raise InvalidRecord("no live consent naming this provider covers this business, category and date")
+    return [build_row(consent=c, provider=provider, category=category, raw=raw, rates=rates) for c in covering]

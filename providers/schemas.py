@@ -1,0 +1,166 @@
+"""The six data categories' record schemas: defined once, used by the fetcher, the push API,
+the sandbox providers and the documentation.
+
+Each schema is JSON Schema (draft 2020-12) for one record as a provider sends it. Values that
+JSON Schema cannot check well (dates, decimal amounts) are checked again by ``normalise``,
+which turns a valid record into the columns the hub stores.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from jsonschema import Draft202012Validator
+
+from hub.categories import Category
+
+CURRENCIES = ["HKD", "CNY", "USD", "EUR", "GBP", "JPY", "SGD"]
+_DATE_TIME = {"type": "string", "minLength": 10, "maxLength": 40}
+_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_REF = {"type": "string", "minLength": 1, "maxLength": 100}
+_COMMON = {
+    "external_id": {"type": "string", "minLength": 1, "maxLength": 100},
+    "occurred_at": _DATE_TIME,
+    "amount": {"type": "string", "pattern": r"^-?\d{1,13}(\.\d{1,4})?$"},
+    "currency": {"enum": CURRENCIES},
+}
+_MONEY = ["external_id", "occurred_at", "amount", "currency"]
+
+
+def _schema(category: str, properties: dict, required: list[str], money: bool = True) -> dict:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"{category} record",
+        "type": "object",
+        "properties": {**_COMMON, **properties},
+        "required": (_MONEY if money else ["external_id", "occurred_at"]) + required,
+    }
+
+
+SCHEMAS: dict[str, dict] = {
+    Category.SALES: _schema(
+        "sales",
+        {
+            "channel": {"type": "string", "maxLength": 40},
+            "status": {"enum": ["completed", "refunded", "cancelled"]},
+            "customer_ref": _REF,
+        },
+        ["channel", "status", "customer_ref"],
+    ),
+    Category.PAYMENTS: _schema(
+        "payments",
+        {
+            "direction": {"enum": ["in", "out"]},
+            "counterparty_ref": _REF,
+            "method": {"type": "string", "maxLength": 40},
+        },
+        ["direction", "counterparty_ref", "method"],
+    ),
+    Category.INVOICES: _schema(
+        "invoices",
+        {
+            "direction": {"enum": ["receivable", "payable"]},
+            "issued_at": _DATE,
+            "due_at": _DATE,
+            "paid_at": {"anyOf": [_DATE, {"type": "null"}]},
+            "counterparty_ref": _REF,
+        },
+        ["direction", "issued_at", "due_at", "counterparty_ref"],
+    ),
+    Category.LOGISTICS: _schema(
+        "logistics",
+        {
+            "shipped_at": _DATE_TIME,
+            "delivered_at": {"anyOf": [_DATE_TIME, {"type": "null"}]},
+            "status": {"enum": ["delivered", "in_transit", "returned", "lost"]},
+            "destination": {"type": "string", "pattern": "^[A-Z]{2}$"},
+        },
+        ["shipped_at", "status", "destination"],
+    ),
+    Category.UTILITIES: _schema(
+        "utilities",
+        {
+            "utility_type": {"enum": ["electricity", "water", "gas", "telecom"]},
+            "billing_period": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+            "due_at": _DATE,
+            "paid_at": {"anyOf": [_DATE, {"type": "null"}]},
+        },
+        ["utility_type", "billing_period", "due_at"],
+    ),
+    Category.PROFILE: _schema(
+        "profile",
+        {
+            "legal_name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "incorporated_on": _DATE,
+            "status": {"enum": ["live", "dormant", "dissolved", "in_liquidation"]},
+            "industry_code": {"type": "string", "maxLength": 10},
+        },
+        ["legal_name", "incorporated_on", "status", "industry_code"],
+        money=False,
+    ),
+}
+_VALIDATORS = {category: Draft202012Validator(schema) for category, schema in SCHEMAS.items()}
+# Fields kept in the record's own columns; the rest of a category's fields go to ``attributes``.
+_COLUMNS = {"external_id", "occurred_at", "amount", "currency", "business_brn", "category"}
+_DATE_FIELDS = {"issued_at", "due_at", "paid_at", "incorporated_on"}
+_DATE_TIME_FIELDS = {"shipped_at", "delivered_at"}
+
+
+class InvalidRecord(ValueError):
+    """A record that does not fit its category's schema; the message says why."""
+
+
+@dataclass(frozen=True)
+class Normalised:
+    external_id: str
+    occurred_at: datetime
+    amount: Decimal | None
+    currency: str
+    attributes: dict
+
+
+def _parse_datetime(value: str, field: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidRecord(f"{field}: {value!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        raise InvalidRecord(f"{field}: {value!r} has no UTC offset")
+    return parsed
+
+
+def normalise(category: str, record: dict) -> Normalised:
+    """Validates one record against its category's schema and returns what the hub stores."""
+    validator = _VALIDATORS.get(category)
+    if validator is None:
+        raise InvalidRecord(f"category: unknown category {category!r}")
+    if not isinstance(record, dict):
+        raise InvalidRecord("a record must be a JSON object")
+    error = next(iter(sorted(validator.iter_errors(record), key=lambda e: list(e.path))), None)
+    if error is not None:
+        where = ".".join(str(part) for part in error.path) or "record"
+        raise InvalidRecord(f"{where}: {error.message}")
+    occurred_at = _parse_datetime(record["occurred_at"], "occurred_at")
+    attributes = {
+        key: value for key, value in record.items() if key not in _COLUMNS and key in SCHEMAS[category]["properties"]
+    }
+    for field in _DATE_FIELDS & attributes.keys():
+        if attributes[field] is not None:
+            try:
+                date.fromisoformat(attributes[field])
+            except ValueError:
+                raise InvalidRecord(f"{field}: {attributes[field]!r} is not a date") from None
+    for field in _DATE_TIME_FIELDS & attributes.keys():
+        if attributes[field] is not None:
+            _parse_datetime(attributes[field], field)
+    try:
+        amount = Decimal(record["amount"]) if "amount" in record else None
+    except InvalidOperation:
+        raise InvalidRecord(f"amount: {record['amount']!r} is not a decimal") from None
+    return Normalised(
+        external_id=record["external_id"],
+        occurred_at=occurred_at,
+        amount=amount,
+        currency=record.get("currency", ""),
+        attributes=attributes,
+    )
