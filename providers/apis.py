@@ -1,6 +1,7 @@
 """The bank's records and fetch sessions, and the providers' push."""
 
 import base64
+from decimal import Decimal
 from collections import Counter
 
 from django.utils import timezone
@@ -15,6 +16,7 @@ from consent.models import AccessEvent, Consent
 from consent.selectors import bound_consent_id, consent_for_token
 from hub.categories import Category
 from hub.errors import ConsentNotLive
+from hub.fx import CENTS
 from hub.permissions import participant_of
 from providers import fetcher
 from providers.ingest import records_push
@@ -45,6 +47,14 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
+def _money(value: Decimal | None) -> str | None:
+    """An amount as the provider gave it: two decimals unless it has more."""
+    if value is None:
+        return None
+    cents = value.quantize(CENTS)
+    return str(cents if cents == value else value.normalize())
+
+
 def _record(row: dict) -> dict:
     """One record as served: a plain dict, no serializer machinery on the hot path."""
     return {
@@ -52,7 +62,7 @@ def _record(row: dict) -> dict:
         "provider": row["provider__slug"],
         "category": row["category"],
         "occurred_at": row["occurred_at"].isoformat(),
-        "amount": _text(row["amount"]),
+        "amount": _money(row["amount"]),
         "currency": row["currency"],
         "amount_hkd": _text(row["amount_hkd"]),
         "fx_rate": _text(row["fx_rate"]),

@@ -55,7 +55,7 @@ def test_records_are_served_with_provider_category_and_hkd(client, bearer, conse
     (record,) = client.get(f"/api/v1/consents/{consent.pk}/records", **bearer).json()["results"]
     assert record["provider"] == "shop-one"
     assert record["category"] == "sales"
-    assert (record["amount"], record["currency"], record["amount_hkd"]) == ("10.0000", "USD", "78.00")
+    assert (record["amount"], record["currency"], record["amount_hkd"]) == ("10.00", "USD", "78.00")
     assert record["fx_rate"] == "7.80000000"
     assert record["channel"] == "pos"
 
