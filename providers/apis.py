@@ -1,8 +1,8 @@
 """The bank's records and fetch sessions, and the providers' push."""
 
 import base64
-from decimal import Decimal
 from collections import Counter
+from decimal import Decimal
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
