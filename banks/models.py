@@ -89,3 +89,61 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.event_id} ({self.status})"
+
+
+class LoanApplication(models.Model):
+    """A loan application a bank made with data from a consent, and its outcome."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    bank = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="loan_applications")
+    consent = models.ForeignKey("consent.Consent", on_delete=models.PROTECT, related_name="loan_applications")
+    business = models.ForeignKey("businesses.Business", on_delete=models.PROTECT, related_name="loan_applications")
+    product = models.CharField(max_length=60)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    # Fixed when submitted, at that day's rate from the hub's FX table.
+    amount_hkd = models.DecimalField(max_digits=16, decimal_places=2)
+    fx_rate = models.DecimalField(max_digits=18, decimal_places=8)
+    approved_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    approved_amount_hkd = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["bank", "-created_at"], name="loan_by_bank"),
+            models.Index(fields=["created_at", "status"], name="loan_by_month"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "approved", "declined", "withdrawn"]), name="loan_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="loan_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="approved")
+                | (
+                    Q(approved_amount__isnull=False)
+                    & Q(approved_amount__gt=0)
+                    & Q(approved_amount__lte=models.F("amount"))
+                ),
+                name="loan_approval_within_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="approved") | Q(approved_amount__isnull=True),
+                name="loan_approved_amount_only_when_approved",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="submitted") | Q(decided_at__isnull=False), name="loan_decided_stamped"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.amount} {self.currency} ({self.status})"

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider.views import OAuthServerMetadataView
 
 from banks.views import demo_callback
+from dashboard.apis import MetricsApi
 from hub import views as hub_views
 
 api_v1 = [
@@ -13,6 +14,8 @@ api_v1 = [
     path("", include("consent.urls")),
     path("", include("banks.urls")),
     path("", include("providers.urls")),
+    path("", include("dossiers.urls")),
+    path("metrics", MetricsApi.as_view(), name="api-metrics"),
 ]
 
 urlpatterns = [
@@ -21,7 +24,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("operator/", include("dashboard.urls")),
     path("consents/", include("consent.web_urls")),
+    path("consents/", include("dossiers.web_urls")),
     path("o/", include("cdi.oauth_urls")),
     path("api/v1/", include(api_v1)),
     path(".well-known/oauth-authorization-server", OAuthServerMetadataView.as_view(), name="oauth-metadata"),

@@ -65,6 +65,7 @@ def detail(request: HttpRequest, consent_id) -> HttpResponse:
         "membership": membership,
         "actions": OFFERED.get(consent.status, []) if membership.can_decide else [],
         "receipts": consent.receipts.all(),
+        "dossiers": consent.dossiers.all(),
         "history": _history(consent),
     }
     return render(request, "consent/detail.html", context)

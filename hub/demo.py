@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.crypto import get_random_string
 
 from businesses.models import Business, Membership
+from hub.demo_history import seed_history
 from hub.fx import fx_load_csv
 from participants.models import Participant
 from participants.services import application_reset_secret, participant_register
@@ -136,6 +137,7 @@ def seed_demo() -> DemoCredentials:
         fx_load_csv(path=DEMO_FX_RATES)
         _ensure_participant(Participant.Kind.OPERATOR, "Hub Monitoring", credentials)
         _ensure_smes(password_hash)
+        seed_history()
         get_user_model().objects.get_or_create(
             username="operator", defaults={"password": password_hash, "is_staff": True, "is_superuser": True}
         )

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "banks",
     "providers",
     "consent",
+    "dossiers",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +209,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-consents": {"task": "consent.expire_due", "schedule": timedelta(minutes=1)},
     "fetch-periodic-consents": {"task": "providers.fetch_periodic", "schedule": timedelta(days=1)},
     "purge-past-retention": {"task": "providers.purge_past_retention", "schedule": timedelta(hours=1)},
+    "metrics-rollup": {"task": "dashboard.rollup", "schedule": timedelta(days=1)},
     "clear-expired-tokens": {"task": "hub.clear_expired_tokens", "schedule": timedelta(hours=1)},
 }
 # A worker writes its heartbeat this often; /healthz counts it alive for three periods.
@@ -244,6 +247,11 @@ FETCH_PROVIDER_CONCURRENCY = 2
 FETCHER_CLIENT_ID = env_str("FETCHER_CLIENT_ID", "")
 FETCHER_CLIENT_SECRET = env_str("FETCHER_CLIENT_SECRET", "")
 SANDBOX_SLOW_SECONDS = 1.5
+
+# A dossier build renews its lease as it goes; a build that stops renewing (its worker died)
+# is taken over by the redelivered task once the lease lapses.
+DOSSIER_LEASE_SECONDS = 300
+DOSSIER_FETCH_WAIT_SECONDS = 600
 
 # seed_demo refuses to run unless an environment allows it (development and tests do).
 DEMO_ALLOWED = False

@@ -1,0 +1,48 @@
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from consent.selectors import consent_for_token, consents_for_token
+from dossiers.models import Dossier
+from dossiers.services import dossier_request
+from hub.permissions import participant_of
+
+
+class DossierOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    consent_id = serializers.UUIDField()
+    status = serializers.CharField()
+    progress = serializers.FloatField()
+    metrics = serializers.DictField()
+    sources = serializers.ListField(child=serializers.DictField())
+    generated_at = serializers.DateTimeField(allow_null=True)
+    signature = serializers.CharField(
+        help_text="Compact JWS (ES256) over id, consent_id, metrics, sources, "
+        "generated_at; keys at /.well-known/jwks.json"
+    )
+    failure_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ConsentDossiersApi(APIView):
+    required_scopes = ["dossiers"]
+
+    @extend_schema(request=None, responses={202: DossierOutput}, summary="Ask for a credit dossier")
+    def post(self, request: Request, consent_id) -> Response:
+        consent = consent_for_token(request.auth, consent_id)
+        dossier = dossier_request(consent=consent, bank=participant_of(request))
+        return Response({"id": str(dossier.pk), "status": dossier.status}, status=status.HTTP_202_ACCEPTED)
+
+
+class DossierDetailApi(APIView):
+    required_scopes = ["dossiers"]
+
+    @extend_schema(responses=DossierOutput, summary="A dossier: poll until ready, partial or failed")
+    def get(self, request: Request, dossier_id) -> Response:
+        dossier = Dossier.objects.filter(pk=dossier_id, consent__in=consents_for_token(request.auth)).first()
+        if dossier is None:
+            raise Http404
+        return Response(DossierOutput(dossier).data)

@@ -1,0 +1,294 @@
+"""The credit dossier's metrics, computed in the database.
+
+Every figure comes from GROUP BY queries through the ORM (portable between PostgreSQL and
+SQLite); Python only sees monthly aggregates and a handful of rows, never the raw records,
+so memory stays flat whatever the record count. The formulas and edge cases are written out
+in docs/dossier.md.
+"""
+
+import statistics
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import CharField, Count, DecimalField, F, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, TruncMonth
+
+from consent.models import Consent
+from providers.models import FetchSession, Record
+
+HK = ZoneInfo("Asia/Hong_Kong")
+ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places=2))
+
+
+def _key(name: str) -> Cast:
+    """A JSON attribute as plain text, so ISO dates compare as strings on every database."""
+    return Cast(KeyTextTransform(name, "attributes"), output_field=CharField())
+
+
+def _f(value) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _ratio(part, whole) -> float | None:
+    """part / whole, or None when the denominator is zero or missing."""
+    if not whole:
+        return None
+    return round(float(part or 0) / float(whole), 4)
+
+
+def _growth(current, previous) -> float | None:
+    """Relative change; None when the base is missing, zero or negative (a change from a loss has no sign)."""
+    if current is None or previous is None or previous <= 0:
+        return None
+    return round((float(current) - float(previous)) / float(previous), 4)
+
+
+def month_keys(start: date, end: date) -> list[str]:
+    months, cursor = [], start.replace(day=1)
+    while cursor <= end:
+        months.append(cursor.strftime("%Y-%m"))
+        cursor += relativedelta(months=1)
+    return months
+
+
+def _month(value) -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(HK) if value.tzinfo else value
+    return value.strftime("%Y-%m")
+
+
+class DossierMetrics:
+    def __init__(self, consent: Consent):
+        self.consent = consent
+        self.records = Record.objects.filter(consent=consent)
+        self.start, self.end = consent.date_from, consent.date_to
+        self.months = month_keys(self.start, self.end)
+        self.sources = self._sources()
+
+    def _sources(self) -> dict[str, list[str]]:
+        rows = self.records.values("category", "provider__slug").annotate(n=Count("id")).order_by()
+        sources: dict[str, list[str]] = {}
+        for row in rows:
+            sources.setdefault(row["category"], []).append(row["provider__slug"])
+        return {category: sorted(slugs) for category, slugs in sources.items()}
+
+    def _inputs(self, category: str, records: int, start: date | None = None, end: date | None = None) -> dict:
+        return {
+            "records": records,
+            "period": {"from": (start or self.start).isoformat(), "to": (end or self.end).isoformat()},
+            "sources": self.sources.get(category, []),
+        }
+
+    def _of(self, category: str) -> QuerySet:
+        return self.records.filter(category=category)
+
+    def _monthly(self, queryset: QuerySet, **sums) -> dict[str, dict]:
+        rows = (
+            queryset.annotate(month=TruncMonth("occurred_at", tzinfo=HK))
+            .values("month")
+            .annotate(n=Count("id"), **sums)
+            .order_by("month")
+        )
+        return {_month(row.pop("month")): row for row in rows}
+
+    def all(self) -> dict:
+        return {
+            "coverage": self.coverage(),
+            "revenue": self.revenue(),
+            "cash_flow": self.cash_flow(),
+            "invoices": self.invoices(),
+            "utilities": self.utilities(),
+            "logistics": self.logistics(),
+            "profile": self.profile(),
+        }
+
+    def coverage(self) -> dict:
+        per_source = (
+            self.records.values("provider__slug", "category")
+            .annotate(records=Count("id"), first=Min("occurred_at"), last=Max("occurred_at"))
+            .order_by("category", "provider__slug")
+        )
+        months_with_data = set(self._monthly(self.records))
+        stored = self.records.count()
+        fetched = FetchSession.objects.filter(consent=self.consent).aggregate(n=Coalesce(Sum("accepted"), 0))["n"]
+        conversions = (
+            self.records.exclude(currency__in=["HKD", ""])
+            .values("currency")
+            .annotate(records=Count("id"), min_rate=Min("fx_rate"), max_rate=Max("fx_rate"))
+            .order_by("currency")
+        )
+        return {
+            "period": {"from": self.start.isoformat(), "to": self.end.isoformat(), "months": len(self.months)},
+            "months_with_data": len(months_with_data),
+            "gaps": [m for m in self.months if m not in months_with_data],
+            "by_source": [
+                {
+                    "provider": row["provider__slug"],
+                    "category": row["category"],
+                    "records": row["records"],
+                    "first": _month(row["first"]),
+                    "last": _month(row["last"]),
+                }
+                for row in per_source
+            ],
+            "records": stored,
+            # A record delivered more than once is stored once: the difference is what was dropped.
+            "duplicates_dropped": max(0, fetched - stored),
+            "conversions": [
+                {
+                    "currency": row["currency"],
+                    "records": row["records"],
+                    "min_rate": _f(row["min_rate"]),
+                    "max_rate": _f(row["max_rate"]),
+                }
+                for row in conversions
+            ],
+        }
+
+    def revenue(self) -> dict:
+        sales = self._of("sales")
+        completed = Q(attributes__status="completed")
+        refunded = Q(attributes__status="refunded")
+        monthly = self._monthly(
+            sales,
+            sales=Coalesce(Sum("amount_hkd", filter=completed), ZERO),
+            refunds=Coalesce(Sum("amount_hkd", filter=refunded), ZERO),
+            orders=Count("id", filter=completed),
+        )
+        series = [
+            {
+                "month": m,
+                "net": _f(monthly[m]["sales"] - monthly[m]["refunds"]) if m in monthly else 0.0,
+                "sales": _f(monthly[m]["sales"]) if m in monthly else 0.0,
+                "refunds": _f(monthly[m]["refunds"]) if m in monthly else 0.0,
+            }
+            for m in self.months
+        ]
+        nets = [row["net"] for row in series]
+        totals = sales.aggregate(
+            sales=Sum("amount_hkd", filter=completed),
+            refunds=Sum("amount_hkd", filter=refunded),
+            orders=Count("id", filter=completed),
+            records=Count("id"),
+        )
+        last12 = self.end - relativedelta(months=12) + timedelta(days=1)
+        recent = sales.filter(completed, occurred_at__date__gte=last12)
+        customers = (
+            recent.annotate(ref=_key("customer_ref")).values("ref").annotate(total=Sum("amount_hkd")).order_by("-total")
+        )
+        recent_total = recent.aggregate(total=Sum("amount_hkd"))["total"]
+        top5 = sum((row["total"] for row in customers[:5]), Decimal(0))
+        return {
+            "monthly": series,
+            "trailing_12m": self._trailing(nets, 12),
+            "mom_growth": _growth(nets[-1], nets[-2]) if len(nets) >= 2 else None,
+            "yoy_growth": _growth(sum(nets[-12:]), sum(nets[-24:-12])) if len(nets) >= 24 else None,
+            "volatility_cv": self._cv([n for n, m in zip(nets, self.months, strict=True) if m in monthly]),
+            "refund_rate": _ratio(totals["refunds"], totals["sales"]),
+            "average_order_value": _f(totals["sales"] / totals["orders"]) if totals["orders"] else None,
+            "active_customers_12m": customers.count(),
+            "top5_customer_share_12m": _ratio(top5, recent_total),
+            "inputs": self._inputs("sales", totals["records"]),
+        }
+
+    @staticmethod
+    def _trailing(series: list[float], months: int) -> dict:
+        window = series[-months:]
+        return {"value": round(sum(window), 2), "months": len(window)}
+
+    @staticmethod
+    def _cv(values: list[float]) -> float | None:
+        """Coefficient of variation of monthly net revenue (population standard deviation / mean)."""
+        if len(values) < 2:
+            return None
+        mean = statistics.fmean(values)
+        return round(statistics.pstdev(values) / mean, 4) if mean > 0 else None
+
+    def cash_flow(self) -> dict:
+        payments = self._of("payments")
+        monthly = self._monthly(
+            payments,
+            inflow=Coalesce(Sum("amount_hkd", filter=Q(attributes__direction="in")), ZERO),
+            outflow=Coalesce(Sum("amount_hkd", filter=Q(attributes__direction="out")), ZERO),
+        )
+        series = [
+            {
+                "month": m,
+                "inflow": _f(monthly[m]["inflow"]) if m in monthly else 0.0,
+                "outflow": _f(monthly[m]["outflow"]) if m in monthly else 0.0,
+            }
+            for m in self.months
+        ]
+        for row in series:
+            row["net"] = round(row["inflow"] - row["outflow"], 2)
+        return {
+            "monthly": series,
+            "net_total": round(sum(r["net"] for r in series), 2),
+            "inputs": self._inputs("payments", payments.count()),
+        }
+
+    def invoices(self) -> dict:
+        end = self.end.isoformat()
+        invoices = self._of("invoices").annotate(paid=_key("paid_at"), due=_key("due_at"), issued=_key("issued_at"))
+        invoices = invoices.filter(issued__lte=end)
+        receivable = invoices.filter(attributes__direction="receivable")
+        payable = invoices.filter(attributes__direction="payable")
+        open_at_end = Q(paid__isnull=True) | Q(paid__gt=end)
+        last365 = (self.end - timedelta(days=365)).isoformat()
+        figures = receivable.aggregate(
+            outstanding=Sum("amount_hkd", filter=open_at_end),
+            overdue=Sum("amount_hkd", filter=open_at_end & Q(due__lt=end)),
+            credit_sales=Sum("amount_hkd", filter=Q(issued__gt=last365)),
+        )
+        payables = payable.filter(due__lte=end).aggregate(
+            total=Count("id"),
+            late=Count("id", filter=Q(paid__gt=F("due")) | Q(paid__isnull=True)),
+        )
+        dso = _ratio(figures["outstanding"], figures["credit_sales"])
+        return {
+            "days_sales_outstanding": round(dso * 365, 1) if dso is not None else None,
+            "overdue_receivables_ratio": _ratio(figures["overdue"], figures["outstanding"]),
+            "late_payables_ratio": _ratio(payables["late"], payables["total"]),
+            "inputs": self._inputs("invoices", invoices.count()),
+        }
+
+    def utilities(self) -> dict:
+        end = self.end.isoformat()
+        bills = self._of("utilities").annotate(paid=_key("paid_at"), due=_key("due_at")).filter(due__lte=end)
+        counts = bills.aggregate(total=Count("id"), on_time=Count("id", filter=Q(paid__lte=F("due"))))
+        return {
+            "on_time_payment_ratio": _ratio(counts["on_time"], counts["total"]),
+            "inputs": self._inputs("utilities", counts["total"]),
+        }
+
+    def logistics(self) -> dict:
+        shipments = self._of("logistics")
+        counts = shipments.aggregate(
+            delivered=Count("id", filter=Q(attributes__status="delivered")),
+            returned=Count("id", filter=Q(attributes__status="returned")),
+            lost=Count("id", filter=Q(attributes__status="lost")),
+            records=Count("id"),
+        )
+        settled = counts["delivered"] + counts["returned"] + counts["lost"]
+        return {
+            "delivery_success_rate": _ratio(counts["delivered"], settled),
+            "return_rate": _ratio(counts["returned"], settled),
+            "inputs": self._inputs("logistics", counts["records"]),
+        }
+
+    def profile(self) -> dict:
+        latest = self._of("profile").order_by("-occurred_at").values("attributes").first()
+        if latest is None:
+            return {"business_age_months": None, "registry_status": None, "inputs": self._inputs("profile", 0)}
+        attributes = latest["attributes"]
+        incorporated = date.fromisoformat(attributes["incorporated_on"])
+        age = relativedelta(self.end, incorporated)
+        return {
+            "business_age_months": max(0, age.years * 12 + age.months),
+            "registry_status": attributes["status"],
+            "legal_name": attributes["legal_name"],
+            "inputs": self._inputs("profile", 1),
+        }

@@ -1,0 +1,168 @@
+"""Requesting and building credit dossiers: fetch what the consent allows, aggregate, sign, finish once."""
+
+import contextlib
+import time
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from audit.services import audit_record
+from banks.services import webhook_publish
+from consent.models import Consent
+from dossiers.metrics import DossierMetrics
+from dossiers.models import Dossier
+from hub import keys
+from hub.errors import ConsentNotLive
+from participants.models import Participant
+from providers import fetcher
+from providers.models import FetchSession
+
+
+class DossierBusy(Exception):
+    """Another worker holds the build's lease; try again once it may have lapsed."""
+
+
+def dossier_request(*, consent: Consent, bank: Participant) -> Dossier:
+    if not consent.is_live():
+        raise ConsentNotLive(f"The consent is {consent.status}; no dossier can be built under it.")
+    from dossiers.tasks import build
+
+    with transaction.atomic():
+        dossier = Dossier.objects.create(consent=consent, bank=bank)
+        audit_record(
+            actor=f"bank:{bank.slug}",
+            action="dossier.requested",
+            object_type="dossier",
+            object_id=str(dossier.pk),
+            data={"consent_id": str(consent.pk)},
+        )
+        build.delay_on_commit(str(dossier.pk))
+    return dossier
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.DOSSIER_LEASE_SECONDS)
+
+
+def _claim(dossier_id) -> uuid.UUID | None:
+    token, now = uuid.uuid4(), timezone.now()
+    claimable = Q(status=Dossier.Status.QUEUED) | Q(status=Dossier.Status.RUNNING, lease_until__lt=now)
+    claimed = Dossier.objects.filter(claimable, pk=dossier_id).update(
+        status=Dossier.Status.RUNNING, lease_token=token, lease_until=now + _lease(), started_at=now
+    )
+    return token if claimed == 1 else None
+
+
+def _progress(dossier_id, token: uuid.UUID, progress: float) -> None:
+    Dossier.objects.filter(pk=dossier_id, lease_token=token).update(
+        progress=round(progress, 3), lease_until=timezone.now() + _lease()
+    )
+
+
+def _fetch(dossier: Dossier, token: uuid.UUID) -> list[FetchSession]:
+    """Runs (or waits for) every fetch session the consent allows; fresh finished ones are reused."""
+    sessions = fetcher.fetch_plan(consent=dossier.consent)
+    deadline = time.monotonic() + settings.DOSSIER_FETCH_WAIT_SECONDS
+    while True:
+        open_ids = [s.pk for s in sessions if s.status not in FetchSession.FINISHED]
+        for session_id in open_ids:
+            # A provider at its concurrency limit: another pass of this loop tries again.
+            with contextlib.suppress(fetcher.TransientFetchError):
+                fetcher.fetch_run(session_id=session_id)
+        sessions = list(FetchSession.objects.filter(pk__in=[s.pk for s in sessions]).select_related("provider"))
+        done = sum(s.status in FetchSession.FINISHED for s in sessions)
+        _progress(dossier.pk, token, 0.6 * done / max(1, len(sessions)))
+        if done == len(sessions) or time.monotonic() > deadline:
+            return sessions
+        time.sleep(0.5)
+
+
+def _sources(sessions: list[FetchSession]) -> list[dict]:
+    return [
+        {
+            "provider": s.provider.slug,
+            "category": s.category,
+            "status": s.status,
+            "records": s.accepted,
+            "rejected": s.rejected,
+            "fetched_at": s.finished_at.isoformat() if s.finished_at else None,
+            **(
+                {"reason": s.error or "still running when the dossier was built"}
+                if s.status != FetchSession.Status.COMPLETED
+                else {}
+            ),
+        }
+        for s in sorted(sessions, key=lambda s: (s.provider.slug, s.category))
+    ]
+
+
+def _finish(dossier: Dossier, token: uuid.UUID, status: str, **fields) -> bool:
+    """Finishes the dossier if this build still holds it; the webhook goes out with that one change."""
+    with transaction.atomic():
+        finished = Dossier.objects.filter(pk=dossier.pk, lease_token=token, status=Dossier.Status.RUNNING).update(
+            status=status, progress=1.0, lease_until=None, **fields
+        )
+        if finished != 1:
+            return False
+        audit_record(
+            actor="hub",
+            action=f"dossier.{status}",
+            object_type="dossier",
+            object_id=str(dossier.pk),
+            data={"consent_id": str(dossier.consent_id), "reason": fields.get("failure_reason", "")},
+        )
+        if status != Dossier.Status.FAILED:
+            webhook_publish(
+                bank=dossier.bank,
+                event="dossier.ready",
+                data={
+                    "dossier_id": str(dossier.pk),
+                    "consent_id": str(dossier.consent_id),
+                    "status": status,
+                },
+            )
+    return True
+
+
+def dossier_build(*, dossier_id) -> str:
+    """Builds the dossier once, however often it is asked. Raises DossierBusy while another build holds it."""
+    token = _claim(dossier_id)
+    dossier = Dossier.objects.select_related("consent__business", "bank").get(pk=dossier_id)
+    if token is None:
+        if dossier.status in Dossier.FINISHED:
+            return dossier.status
+        raise DossierBusy(str(dossier_id))
+    if not dossier.consent.is_live():
+        _finish(dossier, token, Dossier.Status.FAILED, failure_reason=f"the consent is {dossier.consent.status}")
+        return Dossier.Status.FAILED
+    sessions = _fetch(dossier, token)
+    sources = _sources(sessions)
+    if not any(s.accepted for s in sessions):
+        reasons = "; ".join(f"{s['provider']} {s['category']}: {s.get('reason', 'no records')}" for s in sources)
+        _finish(
+            dossier,
+            token,
+            Dossier.Status.FAILED,
+            sources=sources,
+            failure_reason=f"no data could be fetched ({reasons})" if sources else "the consent reaches no provider",
+        )
+        return Dossier.Status.FAILED
+    _progress(dossier.pk, token, 0.7)
+    metrics = DossierMetrics(dossier.consent).all()
+    _progress(dossier.pk, token, 0.9)
+    dossier.metrics, dossier.sources, dossier.generated_at = metrics, sources, timezone.now()
+    status = Dossier.Status.READY if all(s["status"] == "completed" for s in sources) else Dossier.Status.PARTIAL
+    _finish(
+        dossier,
+        token,
+        status,
+        metrics=metrics,
+        sources=sources,
+        generated_at=dossier.generated_at,
+        signature=keys.sign(dossier.body()),
+    )
+    return status
