@@ -164,7 +164,7 @@ def _percentile(values: list[int], fraction: float) -> int | None:
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def provider_health() -> list[dict]:
