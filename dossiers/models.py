@@ -3,6 +3,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consent.models import Consent
 from participants.models import Participant
@@ -12,11 +13,11 @@ class Dossier(models.Model):
     """A signed credit dossier built from what one consent allows."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        READY = "ready", "Ready"
-        PARTIAL = "partial", "Partial"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being built")
+        READY = "ready", _("Ready")
+        PARTIAL = "partial", _("Partial")
+        FAILED = "failed", _("Failed")
 
     FINISHED = (Status.READY, Status.PARTIAL, Status.FAILED)
 

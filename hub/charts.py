@@ -45,15 +45,23 @@ def _chart(kind, title: str, labels: list[str], **options):
     return chart
 
 
+def _compact(value: float) -> str:
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:,.1f}m"
+    if abs(value) >= 1e3:
+        return f"{value / 1e3:,.0f}k"
+    return f"{value:,.0f}"
+
+
 def line_chart(title: str, labels: list[str], series: dict[str, list[float | None]]) -> SafeString:
-    chart = _chart(pygal.Line, title, labels, fill=False, dots_size=2)
+    chart = _chart(pygal.Line, title, labels, fill=False, dots_size=2, value_formatter=_compact)
     for name, values in series.items():
         chart.add(name, values)
     return _render(chart)
 
 
 def bar_chart(title: str, labels: list[str], series: dict[str, list[float | None]]) -> SafeString:
-    chart = _chart(pygal.Bar, title, labels)
+    chart = _chart(pygal.Bar, title, labels, value_formatter=_compact)
     for name, values in series.items():
         chart.add(name, values)
     return _render(chart)

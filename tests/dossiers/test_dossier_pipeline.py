@@ -1,0 +1,158 @@
+"""A dossier end to end: live server, real worker, sandbox providers, signature, exactly once."""
+
+import datetime as dt
+import time
+
+import jwt
+import pytest
+import requests
+from django.utils import timezone
+
+from banks.models import WebhookDelivery
+from dossiers.models import Dossier
+from dossiers.tasks import build
+from tests.conftest import obtain_token
+from tests.providers.helpers import authorised_consent, wait_until
+from tests.receivers import start_receiver
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ALL = ["sales", "payments", "invoices", "logistics", "utilities", "profile"]
+
+
+@pytest.fixture
+def receiver():
+    receiver, server = start_receiver()
+    yield receiver
+    server.shutdown()
+
+
+def bank_session(client, bank) -> requests.Session:
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {obtain_token(client, bank)['access_token']}"
+    return session
+
+
+def poll(session: requests.Session, url: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    seen_progress = []
+    while True:
+        body = session.get(url, timeout=10).json()
+        seen_progress.append(body["progress"])
+        if body["status"] in ("ready", "partial", "failed"):
+            body["seen_progress"] = seen_progress
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.3)
+
+
+def test_a_bank_requests_a_dossier_polls_it_to_ready_and_verifies_its_signature(
+    client, celery_worker, hub_url, sandboxes, bank_a, sme, receiver
+):
+    bank = bank_session(client, bank_a)
+    bank.post(f"{hub_url}/api/v1/webhooks", json={"url": receiver.url, "events": ["dossier.ready"]}, timeout=10)
+    consent = authorised_consent(bank_a, sme, ALL, months=12)
+    answer = bank.post(f"{hub_url}/api/v1/consents/{consent.pk}/dossiers", timeout=10)
+    assert answer.status_code == 202
+    assert answer.json()["status"] == "queued"
+    dossier = poll(bank, f"{hub_url}/api/v1/dossiers/{answer.json()['id']}")
+    assert dossier["status"] == "ready", dossier
+    assert dossier["progress"] == 1.0
+    assert dossier["seen_progress"] == sorted(dossier["seen_progress"])
+    assert {s["category"] for s in dossier["sources"]} == set(ALL)
+    metrics = dossier["metrics"]
+    assert metrics["revenue"]["trailing_12m"]["value"] > 0
+    assert metrics["coverage"]["months_with_data"] >= 11
+    assert metrics["profile"]["registry_status"] in ("live", "dormant")
+
+    key = jwt.PyJWKClient(f"{hub_url}/.well-known/jwks.json").get_signing_key_from_jwt(dossier["signature"])
+    signed = jwt.decode(dossier["signature"], key.key, algorithms=["ES256"])
+    assert signed == {
+        "id": dossier["id"],
+        "consent_id": str(consent.pk),
+        "metrics": metrics,
+        "sources": dossier["sources"],
+        "generated_at": signed["generated_at"],
+    }
+    assert dt.datetime.fromisoformat(signed["generated_at"]) == dt.datetime.fromisoformat(dossier["generated_at"])
+
+    wait_until(lambda: len(receiver.received) == 1)
+    event = receiver.received[0].json()
+    assert (event["type"], event["data"]["dossier_id"], event["data"]["status"]) == (
+        "dossier.ready",
+        dossier["id"],
+        "ready",
+    )
+
+
+def test_a_failing_source_makes_the_dossier_partial_naming_it(client, celery_worker, hub_url, sandboxes, bank_a, sme):
+    _, sandbox = sandboxes["paybridge"]
+    sandbox.faults = {sme.brn: "error"}
+    sandbox.save()
+    consent = authorised_consent(bank_a, sme, ["sales", "payments"], months=2)
+    bank = bank_session(client, bank_a)
+    dossier_id = bank.post(f"{hub_url}/api/v1/consents/{consent.pk}/dossiers", timeout=10).json()["id"]
+    dossier = poll(bank, f"{hub_url}/api/v1/dossiers/{dossier_id}")
+    assert dossier["status"] == "partial"
+    failed = [s for s in dossier["sources"] if s["status"] != "completed"]
+    assert [(s["provider"], s["category"]) for s in failed] == [("paybridge", "payments")]
+    assert "503" in failed[0]["reason"]
+
+
+def test_the_same_build_delivered_twice_yields_one_dossier_and_one_webhook(
+    client, celery_worker, hub_url, sandboxes, bank_a, sme, receiver
+):
+    bank = bank_session(client, bank_a)
+    bank.post(f"{hub_url}/api/v1/webhooks", json={"url": receiver.url, "events": ["dossier.ready"]}, timeout=10)
+    consent = authorised_consent(bank_a, sme, ["sales"], months=2)
+    dossier_id = bank.post(f"{hub_url}/api/v1/consents/{consent.pk}/dossiers", timeout=10).json()["id"]
+    # The broker hands the same message over again, twice.
+    build.delay(dossier_id)
+    build.delay(dossier_id)
+    assert poll(bank, f"{hub_url}/api/v1/dossiers/{dossier_id}")["status"] == "ready"
+    wait_until(lambda: WebhookDelivery.objects.filter(status="delivered").count() >= 1)
+    time.sleep(3)
+    assert Dossier.objects.count() == 1
+    assert WebhookDelivery.objects.filter(event="dossier.ready").count() == 1
+    assert len(receiver.received) == 1
+
+
+def test_a_build_whose_worker_died_is_taken_over_once_its_lease_lapses(
+    client, celery_worker, hub_url, sandboxes, bank_a, sme
+):
+    consent = authorised_consent(bank_a, sme, ["sales"], months=2)
+    # A build that started and then lost its worker: running, lease already lapsed, never finished.
+    dossier = Dossier.objects.create(
+        consent=consent,
+        bank=bank_a.participant,
+        status="running",
+        progress=0.3,
+        lease_until=timezone.now() - dt.timedelta(seconds=1),
+    )
+    build.delay(str(dossier.pk))
+    wait_until(lambda: Dossier.objects.get(pk=dossier.pk).status == "ready", timeout=90)
+
+
+def test_a_dossier_needs_a_live_consent_and_is_the_banks_own(client, bank_a, bank_b, sme, make_consent):
+    from consent import services
+
+    consent = make_consent()
+    token_a = obtain_token(client, bank_a)["access_token"]
+    refused = client.post(
+        f"/api/v1/consents/{consent.pk}/dossiers",
+        HTTP_AUTHORIZATION=f"Bearer {token_a}",
+        content_type="application/json",
+    )
+    assert refused.status_code == 403
+    services.consent_authorise(consent=consent, user=sme.owner)
+    dossier = Dossier.objects.create(consent=consent, bank=bank_a.participant)
+    token_b = obtain_token(client, bank_b)["access_token"]
+    assert client.get(f"/api/v1/dossiers/{dossier.pk}", HTTP_AUTHORIZATION=f"Bearer {token_b}").status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/consents/{consent.pk}/dossiers",
+            HTTP_AUTHORIZATION=f"Bearer {token_b}",
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    assert client.get(f"/api/v1/dossiers/{dossier.pk}", HTTP_AUTHORIZATION=f"Bearer {token_a}").status_code == 200
