@@ -156,6 +156,7 @@ def banner(base_url: str) -> None:
         "",
         f"  Hub                {base_url}/",
         f"  SME log in         {base_url}/accounts/login/",
+        f"  Operator dashboard {base_url}/operator/",
         f"  Operator admin     {base_url}/admin/",
         f"  API docs           {base_url}/api/docs/",
         f"  Health             {base_url}/healthz",
