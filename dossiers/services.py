@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -19,7 +19,7 @@ from hub import keys
 from hub.errors import ConsentNotLive
 from participants.models import Participant
 from providers import fetcher
-from providers.models import FetchSession
+from providers.models import FetchSession, Record
 
 
 class DossierBusy(Exception):
@@ -81,8 +81,10 @@ def _fetch(dossier: Dossier, token: uuid.UUID) -> list[FetchSession]:
         time.sleep(0.5)
 
 
-def _sources(sessions: list[FetchSession]) -> list[dict]:
-    return [
+def _sources(consent: Consent, sessions: list[FetchSession]) -> list[dict]:
+    """Each provider and category the dossier draws on: fetched ones with their session's outcome,
+    pushed ones (providers without an API) with the records they pushed."""
+    sources = [
         {
             "provider": s.provider.slug,
             "category": s.category,
@@ -96,8 +98,26 @@ def _sources(sessions: list[FetchSession]) -> list[dict]:
                 else {}
             ),
         }
-        for s in sorted(sessions, key=lambda s: (s.provider.slug, s.category))
+        for s in sessions
     ]
+    pushed = (
+        Record.objects.filter(consent=consent, provider__api_base="")
+        .values("provider__slug", "category")
+        .annotate(records=Count("id"))
+        .order_by()
+    )
+    sources += [
+        {
+            "provider": row["provider__slug"],
+            "category": row["category"],
+            "status": "pushed",
+            "records": row["records"],
+            "rejected": 0,
+            "fetched_at": None,
+        }
+        for row in pushed
+    ]
+    return sorted(sources, key=lambda source: (source["provider"], source["category"]))
 
 
 def _finish(dossier: Dossier, token: uuid.UUID, status: str, **fields) -> bool:
@@ -140,8 +160,8 @@ def dossier_build(*, dossier_id) -> str:
         _finish(dossier, token, Dossier.Status.FAILED, failure_reason=f"the consent is {dossier.consent.status}")
         return Dossier.Status.FAILED
     sessions = _fetch(dossier, token)
-    sources = _sources(sessions)
-    if not any(s.accepted for s in sessions):
+    sources = _sources(dossier.consent, sessions)
+    if not Record.objects.filter(consent=dossier.consent).exists():
         reasons = "; ".join(f"{s['provider']} {s['category']}: {s.get('reason', 'no records')}" for s in sources)
         _finish(
             dossier,
@@ -155,7 +175,8 @@ def dossier_build(*, dossier_id) -> str:
     metrics = DossierMetrics(dossier.consent).all()
     _progress(dossier.pk, token, 0.9)
     dossier.metrics, dossier.sources, dossier.generated_at = metrics, sources, timezone.now()
-    status = Dossier.Status.READY if all(s["status"] == "completed" for s in sources) else Dossier.Status.PARTIAL
+    complete = all(source["status"] in ("completed", "pushed") for source in sources)
+    status = Dossier.Status.READY if complete else Dossier.Status.PARTIAL
     _finish(
         dossier,
         token,

@@ -72,7 +72,8 @@ def fetch_plan(*, consent: Consent) -> list[FetchSession]:
     from providers.tasks import fetch_run
 
     sessions = []
-    for provider in consent.providers.filter(status="active"):
+    # Providers without an API push their records instead: there is nothing to fetch from them.
+    for provider in consent.providers.filter(status="active").exclude(api_base=""):
         for category in sorted(set(consent.data_categories) & set(provider.data_categories)):
             existing = (
                 FetchSession.objects.filter(consent=consent, provider=provider, category=category)
