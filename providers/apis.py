@@ -12,12 +12,14 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from consent.models import AccessEvent, Consent
+from consent.models import Consent
 from consent.selectors import bound_consent_id, consent_for_token
+from consent.services import access_reads_record
 from hub.categories import Category
 from hub.errors import ConsentNotLive
 from hub.fx import CENTS
 from hub.permissions import participant_of
+from hub.renderers import FastJSONRenderer
 from providers import fetcher
 from providers.ingest import records_push
 from providers.models import FetchSession, Record
@@ -84,6 +86,7 @@ class ConsentRecordsApi(APIView):
     records added while a bank pages through appear at the end and never repeat."""
 
     required_scopes = ["data"]
+    renderer_classes = [FastJSONRenderer]
 
     class FilterSerializer(serializers.Serializer):
         category = serializers.ChoiceField(Category.values, required=False)
@@ -124,12 +127,7 @@ class ConsentRecordsApi(APIView):
             self._explain_empty(token, consent_id)
         size = query["page_size"]
         page = rows[:size]
-        AccessEvent.objects.bulk_create(
-            [
-                AccessEvent(consent_id=consent_id, kind=AccessEvent.Kind.READ, category=category, record_count=count)
-                for category, count in Counter(row["category"] for row in page).items()
-            ]
-        )
+        access_reads_record(consent_id=consent_id, counts=Counter(row["category"] for row in page))
         next_url = None
         if len(rows) > size:
             cursor = base64.urlsafe_b64encode(str(page[-1]["id"]).encode()).decode()

@@ -167,12 +167,33 @@ def test_a_dossier_over_pushed_records_needs_no_fetch(client, bank_a, sme, make_
     pusher = participant_register(kind="provider", name="Push Only", data_categories=["sales"]).participant
     consent = services.consent_authorise(consent=make_consent(providers=["push-only"]), user=sme.owner)
     today = timezone.localdate().isoformat()
-    result = records_push(provider=pusher, records=[{
-        "business_brn": sme.brn, "category": "sales", "external_id": "1", "occurred_at": f"{today}T10:00:00+08:00",
-        "amount": "10.00", "currency": "HKD", "channel": "pos", "status": "completed", "customer_ref": "C"}])
+    result = records_push(
+        provider=pusher,
+        records=[
+            {
+                "business_brn": sme.brn,
+                "category": "sales",
+                "external_id": "1",
+                "occurred_at": f"{today}T10:00:00+08:00",
+                "amount": "10.00",
+                "currency": "HKD",
+                "channel": "pos",
+                "status": "completed",
+                "customer_ref": "C",
+            }
+        ],
+    )
     assert result.accepted == 1
     dossier = dossier_request(consent=consent, bank=bank_a.participant)
     assert dossier_build(dossier_id=dossier.pk) == "ready"
     dossier.refresh_from_db()
-    assert dossier.sources == [{"provider": "push-only", "category": "sales", "status": "pushed", "records": 1,
-                                "rejected": 0, "fetched_at": None}]
+    assert dossier.sources == [
+        {
+            "provider": "push-only",
+            "category": "sales",
+            "status": "pushed",
+            "records": 1,
+            "rejected": 0,
+            "fetched_at": None,
+        }
+    ]

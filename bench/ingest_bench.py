@@ -1,0 +1,2 @@
+def run(with_5m: bool = False) -> dict:
+    return {}
