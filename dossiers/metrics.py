@@ -66,14 +66,24 @@ class DossierMetrics:
         self.records = Record.objects.filter(consent=consent)
         self.start, self.end = consent.date_from, consent.date_to
         self.months = month_keys(self.start, self.end)
+        # One pass over the consent's records by (category, provider, month) answers coverage,
+        # sources and record counts, instead of a scan for each of them.
+        self.grouped = list(
+            self.records.annotate(month=TruncMonth("occurred_at", tzinfo=HK))
+            .values("category", "provider__slug", "month")
+            .annotate(n=Count("id"), first=Min("occurred_at"), last=Max("occurred_at"))
+            .order_by()
+        )
         self.sources = self._sources()
 
     def _sources(self) -> dict[str, list[str]]:
-        rows = self.records.values("category", "provider__slug").annotate(n=Count("id")).order_by()
-        sources: dict[str, list[str]] = {}
-        for row in rows:
-            sources.setdefault(row["category"], []).append(row["provider__slug"])
+        sources: dict[str, set[str]] = {}
+        for row in self.grouped:
+            sources.setdefault(row["category"], set()).add(row["provider__slug"])
         return {category: sorted(slugs) for category, slugs in sources.items()}
+
+    def _count(self, category: str) -> int:
+        return sum(row["n"] for row in self.grouped if row["category"] == category)
 
     def _inputs(self, category: str, records: int, start: date | None = None, end: date | None = None) -> dict:
         return {
@@ -106,13 +116,15 @@ class DossierMetrics:
         }
 
     def coverage(self) -> dict:
-        per_source = (
-            self.records.values("provider__slug", "category")
-            .annotate(records=Count("id"), first=Min("occurred_at"), last=Max("occurred_at"))
-            .order_by("category", "provider__slug")
-        )
-        months_with_data = set(self._monthly(self.records))
-        stored = self.records.count()
+        per_source: dict[tuple[str, str], dict] = {}
+        for row in self.grouped:
+            source = per_source.setdefault(
+                (row["category"], row["provider__slug"]), {"records": 0, "first": row["first"], "last": row["last"]}
+            )
+            source["records"] += row["n"]
+            source["first"], source["last"] = min(source["first"], row["first"]), max(source["last"], row["last"])
+        months_with_data = {_month(row["month"]) for row in self.grouped}
+        stored = sum(row["n"] for row in self.grouped)
         fetched = FetchSession.objects.filter(consent=self.consent).aggregate(n=Coalesce(Sum("accepted"), 0))["n"]
         conversions = (
             self.records.exclude(currency__in=["HKD", ""])
@@ -126,13 +138,13 @@ class DossierMetrics:
             "gaps": [m for m in self.months if m not in months_with_data],
             "by_source": [
                 {
-                    "provider": row["provider__slug"],
-                    "category": row["category"],
-                    "records": row["records"],
-                    "first": _month(row["first"]),
-                    "last": _month(row["last"]),
+                    "provider": provider,
+                    "category": category,
+                    "records": source["records"],
+                    "first": _month(source["first"]),
+                    "last": _month(source["last"]),
                 }
-                for row in per_source
+                for (category, provider), source in sorted(per_source.items())
             ],
             "records": stored,
             # A record delivered more than once is stored once: the difference is what was dropped.
@@ -168,18 +180,21 @@ class DossierMetrics:
             for m in self.months
         ]
         nets = [row["net"] for row in series]
-        totals = sales.aggregate(
-            sales=Sum("amount_hkd", filter=completed),
-            refunds=Sum("amount_hkd", filter=refunded),
-            orders=Count("id", filter=completed),
-            records=Count("id"),
-        )
+        # The totals are the monthly figures added up: no second scan.
+        totals = {
+            key: sum((row[key] for row in monthly.values()), Decimal(0) if key != "orders" else 0)
+            for key in ("sales", "refunds", "orders")
+        }
         last12 = self.end - relativedelta(months=12) + timedelta(days=1)
-        recent = sales.filter(completed, occurred_at__date__gte=last12)
         customers = (
-            recent.annotate(ref=_key("customer_ref")).values("ref").annotate(total=Sum("amount_hkd")).order_by("-total")
+            sales.filter(completed, occurred_at__date__gte=last12)
+            .annotate(ref=_key("customer_ref"))
+            .values("ref")
+            .annotate(total=Sum("amount_hkd"))
+            .order_by("-total")
         )
-        recent_total = recent.aggregate(total=Sum("amount_hkd"))["total"]
+        # How many customers, and their total, in one query over the grouped rows; then the five largest.
+        spread = customers.order_by().aggregate(customer_count=Count("ref"), customer_total=Sum("total"))
         top5 = sum((row["total"] for row in customers[:5]), Decimal(0))
         return {
             "monthly": series,
@@ -189,9 +204,9 @@ class DossierMetrics:
             "volatility_cv": self._cv([n for n, m in zip(nets, self.months, strict=True) if m in monthly]),
             "refund_rate": _ratio(totals["refunds"], totals["sales"]),
             "average_order_value": _f(totals["sales"] / totals["orders"]) if totals["orders"] else None,
-            "active_customers_12m": customers.count(),
-            "top5_customer_share_12m": _ratio(top5, recent_total),
-            "inputs": self._inputs("sales", totals["records"]),
+            "active_customers_12m": spread["customer_count"],
+            "top5_customer_share_12m": _ratio(top5, spread["customer_total"]),
+            "inputs": self._inputs("sales", self._count("sales")),
         }
 
     @staticmethod
@@ -227,7 +242,7 @@ class DossierMetrics:
         return {
             "monthly": series,
             "net_total": round(sum(r["net"] for r in series), 2),
-            "inputs": self._inputs("payments", payments.count()),
+            "inputs": self._inputs("payments", self._count("payments")),
         }
 
     def invoices(self) -> dict:
@@ -252,7 +267,7 @@ class DossierMetrics:
             "days_sales_outstanding": round(dso * 365, 1) if dso is not None else None,
             "overdue_receivables_ratio": _ratio(figures["overdue"], figures["outstanding"]),
             "late_payables_ratio": _ratio(payables["late"], payables["total"]),
-            "inputs": self._inputs("invoices", invoices.count()),
+            "inputs": self._inputs("invoices", self._count("invoices")),
         }
 
     def utilities(self) -> dict:
