@@ -39,7 +39,7 @@ def say(message: str) -> None:
 
 def _requirements_digest(path: Path) -> str:
     digest = hashlib.sha256()
-    for name in ("requirements.txt", "requirements-dev.txt"):
+    for name in ("requirements.txt", "requirements-dev.txt", "requirements-bench.txt"):
         digest.update((ROOT / name).read_bytes())
     digest.update(path.name.encode())
     return digest.hexdigest()
@@ -272,13 +272,23 @@ def test(args: list[str]) -> int:
     return result.returncode
 
 
-COMMANDS = {"run": run, "test": test}
+def bench(args: list[str]) -> int:
+    """Every benchmark against PostgreSQL; writes docs/benchmarks.md and docs/benchmarks.json."""
+    if shutil.which("wrk") is None:
+        say("wrk is not installed; installing it with apt-get")
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    env = dict(os.environ)
+    manage("compile_translations", env=env)
+    return subprocess.run([sys.executable, "-m", "bench.run", *args], env=env, cwd=ROOT).returncode
+
+
+COMMANDS = {"run": run, "test": test, "bench": bench}
 
 
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         print(__doc__)
-        print("usage: python3 hub.py run [--port 8000] | test [pytest arguments]")
+        print("usage: python3 hub.py run [--port 8000] | test [pytest arguments] | bench [--only api|dossier|ingest]")
         return 2
     command = sys.argv[1]
     if not in_venv():

@@ -21,7 +21,8 @@ QUERIES = [
        FROM {table} WHERE {where} GROUP BY 1, 2, 3, 4""",
     """SELECT {customer} AS customer, sum(amount_hkd) AS total FROM {table}
        WHERE {where} AND category = 'sales' AND {status} = 'completed' GROUP BY 1 ORDER BY 2 DESC LIMIT 5""",
-    """SELECT count(DISTINCT {customer}) FROM {table} WHERE {where} AND category = 'sales' AND {status} = 'completed'""",
+    """SELECT count(DISTINCT {customer}) FROM {table}
+       WHERE {where} AND category = 'sales' AND {status} = 'completed'""",
     """SELECT provider_id, category, count(*), min(occurred_at), max(occurred_at) FROM {table} WHERE {where}
        GROUP BY 1, 2""",
     """SELECT {direction} AS direction, count(*),

@@ -1,17 +1,18 @@
 """Turning providers' records into stored rows: validate, convert to HKD, upsert idempotently."""
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from consent.models import AccessEvent, Consent
 from hub.fx import NoRate, RateBook
 from participants.models import Participant
 from providers.models import Record
-from providers.schemas import InvalidRecord, normalise
+from providers.schemas import InvalidRecord, Normalised, normalise
 
 # Stored reasons are capped; the counts are always complete.
 MAX_REASONS = 100
@@ -36,9 +37,17 @@ def rate_book_for(records: list) -> RateBook:
     return RateBook(currencies)
 
 
-def build_row(*, consent: Consent, provider: Participant, category: str, raw: dict, rates: RateBook) -> Record:
+def build_row(
+    *,
+    consent: Consent,
+    provider: Participant,
+    category: str,
+    raw: dict,
+    rates: RateBook,
+    record: Normalised | None = None,
+) -> Record:
     """One validated, converted row for ``consent``; raises InvalidRecord with the reason."""
-    record = normalise(category, raw)
+    record = record or normalise(category, raw)
     day = timezone.localdate(record.occurred_at)
     if not consent.date_from <= day <= consent.date_to:
         raise InvalidRecord(
@@ -71,14 +80,61 @@ def build_row(*, consent: Consent, provider: Participant, category: str, raw: di
 def records_store(rows: list[Record]) -> None:
     """Upserts on (consent, provider, category, external_id): a repeat updates, never duplicates."""
     # The last version of a record within one batch wins, as it would across batches.
-    unique = {(r.consent_id, r.provider_id, r.category, r.external_id): r for r in rows}
+    unique = list({(r.consent_id, r.provider_id, r.category, r.external_id): r for r in rows}.values())
+    if not unique:
+        return
+    if connection.vendor == "postgresql":
+        _upsert_through_copy(unique)
+        return
     Record.objects.bulk_create(
-        list(unique.values()),
+        unique,
         update_conflicts=True,
         unique_fields=["consent", "provider", "category", "external_id"],
         update_fields=_UPDATED,
         batch_size=1000,
     )
+
+
+_COLUMNS = ["consent_id", "business_id", "provider_id", "category", "external_id", *_UPDATED]
+
+
+def _upsert_through_copy(rows: list[Record]) -> None:
+    """PostgreSQL: COPY the batch into a temporary table, then one INSERT ... ON CONFLICT from it.
+
+    The ingest's profile showed bulk_create spending most of a push preparing each field of
+    each row; COPY takes the rows as they are. The temporary table empties itself at commit.
+    """
+    columns = ", ".join(_COLUMNS)
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in _UPDATED)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS record_upsert ON COMMIT DELETE ROWS AS "  # noqa: S608 - fixed names
+            f"SELECT {columns} FROM providers_record WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY record_upsert ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    (
+                        row.consent_id,
+                        row.business_id,
+                        row.provider_id,
+                        row.category,
+                        row.external_id,
+                        row.occurred_at,
+                        row.amount,
+                        row.currency,
+                        row.amount_hkd,
+                        row.fx_rate,
+                        row.fx_date,
+                        json.dumps(row.attributes),
+                        row.ingested_at,
+                    )
+                )
+        cursor.execute(
+            f"INSERT INTO providers_record ({columns}) SELECT {columns} FROM record_upsert "  # noqa: S608 - fixed names
+            f"ON CONFLICT (consent_id, provider_id, category, external_id) DO UPDATE SET {updates}"
+        )
+        cursor.execute("DELETE FROM record_upsert")
 
 
 def records_ingest(
@@ -167,4 +223,7 @@ def _push_rows(provider: Participant, raw, consents: list[Consent], rates: RateB
     covering = _covering(consents, brn, category, timezone.localdate(normalised.occurred_at))
     if not covering:
         raise InvalidRecord("no live consent naming this provider covers this business, category and date")
-    return [build_row(consent=c, provider=provider, category=category, raw=raw, rates=rates) for c in covering]
+    return [
+        build_row(consent=c, provider=provider, category=category, raw=raw, rates=rates, record=normalised)
+        for c in covering
+    ]
