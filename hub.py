@@ -25,7 +25,7 @@ PYTHON = VENV / "bin" / "python"
 REQUIREMENTS = {
     "run": ROOT / "requirements.txt",
     "test": ROOT / "requirements-dev.txt",
-    "bench": ROOT / "requirements-dev.txt",
+    "bench": ROOT / "requirements-bench.txt",
 }
 EMBEDDED_REDIS_PORT = 6390
 

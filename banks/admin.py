@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
 from banks.models import Bank, WebhookDelivery, WebhookSubscription
+from hub.admin import ReadOnlyAdmin
 from participants.admin import ParticipantAdmin
 from participants.models import Participant
 
@@ -19,12 +19,6 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "event", "subscription", "status", "attempts", "last_status_code", "created_at"]
     list_filter = ["status", "event"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -24,6 +24,10 @@ from hub.errors import IllegalTransitionError
 from participants.models import Participant
 from providers.models import Provider
 
+# Stands for "the moment of the transition" in the stamps handed to _transition, so every stamp of one
+# change carries the same time.
+NOW = object()
+
 
 class IllegalTransition(IllegalTransitionError):
     """The consent's current state does not allow the requested change."""
@@ -170,7 +174,7 @@ def _transition(consent_id, target: str, *, actor: str, **stamps) -> Consent:
         now = timezone.now()
         consent.status, consent.status_changed_at = target, now
         for field, value in stamps.items():
-            setattr(consent, field, now if value is timezone.now else value)
+            setattr(consent, field, now if value is NOW else value)
         consent.save(update_fields=["status", "status_changed_at", *stamps])
         if target in FINAL:
             _revoke_tokens(consent)
@@ -219,7 +223,7 @@ def consent_authorise(*, consent: Consent, user: AbstractBaseUser) -> Consent:
     if consent.status != Status.AWAITING_AUTHORISATION:
         raise IllegalTransition(consent, Status.AUTHORISED)
     return _transition(
-        consent.pk, Status.AUTHORISED, actor=f"user:{user.get_username()}", decided_at=timezone.now, decided_by=user
+        consent.pk, Status.AUTHORISED, actor=f"user:{user.get_username()}", decided_at=NOW, decided_by=user
     )
 
 
@@ -227,7 +231,7 @@ def consent_reject(*, consent: Consent, user: AbstractBaseUser) -> Consent:
     _require_decider(consent, user)
     consent = consent_expire_if_due(consent=consent)
     return _transition(
-        consent.pk, Status.REJECTED, actor=f"user:{user.get_username()}", decided_at=timezone.now, decided_by=user
+        consent.pk, Status.REJECTED, actor=f"user:{user.get_username()}", decided_at=NOW, decided_by=user
     )
 
 
@@ -255,7 +259,7 @@ def consent_revoke(
     if consent.status == Status.REVOKED:
         return consent
     actor, by = (f"user:{user.get_username()}", "sme") if user is not None else (f"bank:{bank.slug}", "bank")
-    return _transition(consent.pk, Status.REVOKED, actor=actor, revoked_at=timezone.now, revoked_by=by)
+    return _transition(consent.pk, Status.REVOKED, actor=actor, revoked_at=NOW, revoked_by=by)
 
 
 def consent_expire_if_due(*, consent: Consent, at: datetime | None = None) -> Consent:

@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
+from hub.admin import ReadOnlyAdmin
 from participants.admin import ParticipantAdmin
 from participants.models import Participant
 from providers.models import FetchSession, Provider, SandboxProvider
@@ -10,14 +10,6 @@ from providers.models import FetchSession, Provider, SandboxProvider
 class ProviderAdmin(ParticipantAdmin):
     kind = Participant.Kind.PROVIDER
     list_display = [*ParticipantAdmin.list_display, "api_base", "data_categories"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(FetchSession)
