@@ -100,7 +100,7 @@ def _malformed(record: dict, index: int) -> dict:
         case 0:
             broken.pop("amount" if "amount" in broken else "legal_name")
         case 1:
-            broken["currency"] = "XXX"
+            broken["currency"] = "ZZZ"
         case _:
             broken["occurred_at"] = "yesterday"
     return broken

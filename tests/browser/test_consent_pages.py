@@ -40,23 +40,28 @@ def new_consent(bank, sme_brn: str) -> Consent:
     )
 
 
-def test_redirect_approval_end_to_end_through_the_token_exchange(page, live_server, demo_bank, provider, sme):
-    consent = new_consent(demo_bank, sme.brn)
-    verifier, challenge = pkce_pair()
-    redirect_uri = f"{live_server.url}/sandbox/bank/callback"
+def authorize_url(base_url: str, bank, consent: Consent, challenge: str, state: str) -> str:
+    """What the bank sends the SME's browser to, with PKCE and the hub's demo callback as redirect URI."""
     query = urlencode(
         {
             "response_type": "code",
-            "client_id": demo_bank.application.client_id,
-            "redirect_uri": redirect_uri,
+            "client_id": bank.application.client_id,
+            "redirect_uri": f"{base_url}/sandbox/bank/callback",
             "consent_id": str(consent.pk),
             "scope": "consents data",
-            "state": "st-1",
+            "state": state,
             "code_challenge": challenge,
             "code_challenge_method": "S256",
         }
     )
-    page.goto(f"{live_server.url}/o/authorize/?{query}")
+    return f"{base_url}/o/authorize/?{query}"
+
+
+def test_redirect_approval_end_to_end_through_the_token_exchange(page, live_server, demo_bank, provider, sme):
+    consent = new_consent(demo_bank, sme.brn)
+    verifier, challenge = pkce_pair()
+    redirect_uri = f"{live_server.url}/sandbox/bank/callback"
+    page.goto(authorize_url(live_server.url, demo_bank, consent, challenge, "st-1"))
     log_in(page, live_server.url, "tea-owner")
     page.wait_for_selector("text=Harbour Bank asks for your data")
     shot(page, "redirect-review")
@@ -90,18 +95,7 @@ def test_rejection_in_the_redirect_flow(page, live_server, demo_bank, provider, 
     consent = new_consent(demo_bank, sme.brn)
     _, challenge = pkce_pair()
     redirect_uri = f"{live_server.url}/sandbox/bank/callback"
-    query = urlencode(
-        {
-            "response_type": "code",
-            "client_id": demo_bank.application.client_id,
-            "redirect_uri": redirect_uri,
-            "consent_id": str(consent.pk),
-            "state": "st-2",
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        }
-    )
-    page.goto(f"{live_server.url}/o/authorize/?{query}")
+    page.goto(authorize_url(live_server.url, demo_bank, consent, challenge, "st-2"))
     log_in(page, live_server.url, "tea-signatory")
     page.get_by_role("button", name="Reject").click()
     page.wait_for_url(f"{redirect_uri}?*")

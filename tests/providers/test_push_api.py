@@ -47,7 +47,7 @@ def sale(n: int, brn: str = "12345678", day: dt.date | None = None, **overrides)
 
 
 def test_valid_records_are_kept_beside_invalid_neighbours_with_reasons(push, consent):
-    response = push([sale(1), sale(2, amount="lots"), sale(3, currency="XXX"), sale(4)])
+    response = push([sale(1), sale(2, amount="lots"), sale(3, currency="ZZZ"), sale(4)])
     assert response.status_code == 200
     body = response.json()
     assert (body["accepted"], body["rejected"]) == (2, 2)
