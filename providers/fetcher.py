@@ -211,6 +211,10 @@ def fetch_run(*, session_id: int) -> FetchSession | None:
         raise TransientFetchError("the provider's concurrency limit is reached")
     try:
         return _run_pages(session)
+    except Exception as exc:
+        # Whatever went wrong, the session ends with its reason instead of hanging in "running".
+        logger.exception("fetch session %s failed", session_id)
+        return _finish(session, FetchSession.Status.FAILED, f"internal error: {type(exc).__name__}: {exc}")
     finally:
         cache.delete(slot)
 
