@@ -35,6 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 _("Applications"): [row["loan_applications"] for row in figures["monthly"]],
                 _("Approved"): [row["approved"] for row in figures["monthly"]],
             },
+            nonce=str(request.csp_nonce),
         ),
         "credit_chart": line_chart(
             _("Credit approved (HK$)"),
@@ -42,6 +43,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             {
                 _("Credit approved"): [row["credit_approved_hkd"] for row in figures["monthly"]],
             },
+            nonce=str(request.csp_nonce),
         ),
         "consents_chart": line_chart(
             _("Consents"),
@@ -50,6 +52,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 _("Requested"): [row["consents_requested"] for row in figures["monthly"]],
                 _("Authorised"): [row["consents_authorised"] for row in figures["monthly"]],
             },
+            nonce=str(request.csp_nonce),
         ),
     }
     return render(request, "dashboard/dashboard.html", context)

@@ -41,10 +41,12 @@ def sme_dossier(request: HttpRequest, consent_id, dossier_id) -> HttpResponse:
             _("Monthly revenue (HK$)"),
             [row["month"] for row in revenue],
             {_("Net revenue"): [row["net"] for row in revenue], _("Refunds"): [row["refunds"] for row in revenue]},
+            nonce=str(request.csp_nonce),
         )
         context["cash_chart"] = bar_chart(
             _("Monthly cash flow (HK$)"),
             [row["month"] for row in cash],
             {_("Money in"): [row["inflow"] for row in cash], _("Money out"): [row["outflow"] for row in cash]},
+            nonce=str(request.csp_nonce),
         )
     return render(request, "dossiers/sme_dossier.html", context)
