@@ -193,9 +193,10 @@ class DossierMetrics:
             .annotate(total=Sum("amount_hkd"))
             .order_by("-total")
         )
-        # How many customers, and their total, in one query over the grouped rows; then the five largest.
-        spread = customers.order_by().aggregate(customer_count=Count("ref"), customer_total=Sum("total"))
-        top5 = sum((row["total"] for row in customers[:5]), Decimal(0))
+        # One row per customer (never per sale): how many, their total and the five largest come from it.
+        totals_by_customer = list(customers.values_list("total", flat=True))
+        spread = {"customer_count": len(totals_by_customer), "customer_total": sum(totals_by_customer, Decimal(0))}
+        top5 = sum(totals_by_customer[:5], Decimal(0))
         return {
             "monthly": series,
             "trailing_12m": self._trailing(nets, 12),

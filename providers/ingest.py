@@ -16,7 +16,9 @@ from providers.schemas import InvalidRecord, Normalised, normalise
 
 # Stored reasons are capped; the counts are always complete.
 MAX_REASONS = 100
-_UPDATED = ["occurred_at", "amount", "currency", "amount_hkd", "fx_rate", "fx_date", "attributes", "ingested_at"]
+# What a repeat of a record may change. ingested_at is not among them: the retention clock runs from
+# when the record first arrived.
+_UPDATED = ["occurred_at", "amount", "currency", "amount_hkd", "fx_rate", "fx_date", "attributes"]
 
 
 @dataclass
@@ -95,7 +97,7 @@ def records_store(rows: list[Record]) -> None:
     )
 
 
-_COLUMNS = ["consent_id", "business_id", "provider_id", "category", "external_id", *_UPDATED]
+_COLUMNS = ["consent_id", "business_id", "provider_id", "category", "external_id", *_UPDATED, "ingested_at"]
 
 
 def _upsert_through_copy(rows: list[Record]) -> None:
@@ -106,6 +108,11 @@ def _upsert_through_copy(rows: list[Record]) -> None:
     """
     columns = ", ".join(_COLUMNS)
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in _UPDATED)
+    # A record sent again unchanged is left alone: no new row version, no index writes.
+    changed = (
+        f"({', '.join(f'providers_record.{c}' for c in _UPDATED)}) IS DISTINCT FROM "
+        f"({', '.join(f'EXCLUDED.{c}' for c in _UPDATED)})"
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS record_upsert ON COMMIT DELETE ROWS AS "  # noqa: S608 - fixed names
@@ -132,7 +139,7 @@ def _upsert_through_copy(rows: list[Record]) -> None:
                 )
         cursor.execute(
             f"INSERT INTO providers_record ({columns}) SELECT {columns} FROM record_upsert "  # noqa: S608 - fixed names
-            f"ON CONFLICT (consent_id, provider_id, category, external_id) DO UPDATE SET {updates}"
+            f"ON CONFLICT (consent_id, provider_id, category, external_id) DO UPDATE SET {updates} WHERE {changed}"
         )
         cursor.execute("DELETE FROM record_upsert")
 

@@ -125,3 +125,13 @@ def test_a_bank_cannot_push(client, bank_a):
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert response.status_code == 403
+
+
+def test_a_record_sent_again_keeps_the_time_it_first_arrived(push, consent):
+    push([sale(1)])
+    first = Record.objects.get().ingested_at
+    push([sale(1)])
+    push([sale(1, amount="60.00")])
+    record = Record.objects.get()
+    assert record.ingested_at == first
+    assert str(record.amount) == "60.0000"
