@@ -5,6 +5,7 @@ import hmac
 import json
 import secrets
 import time
+import uuid
 from datetime import timedelta
 
 import requests
@@ -49,14 +50,11 @@ def webhook_publish(*, bank: Participant, event: str, data: dict) -> list[Webhoo
     for subscription in WebhookSubscription.objects.filter(bank=bank, active=True):
         if event not in subscription.events:
             continue
-        delivery = WebhookDelivery.objects.create(subscription=subscription, event=event, payload={})
-        delivery.payload = {
-            "id": str(delivery.event_id),
-            "type": event,
-            "created_at": delivery.created_at.isoformat(),
-            "data": data,
-        }
-        delivery.save(update_fields=["payload"])
+        event_id, created_at = uuid.uuid4(), timezone.now()
+        payload = {"id": str(event_id), "type": event, "created_at": created_at.isoformat(), "data": data}
+        delivery = WebhookDelivery.objects.create(
+            event_id=event_id, subscription=subscription, event=event, payload=payload, created_at=created_at
+        )
         deliver_webhook.delay_on_commit(str(delivery.event_id))
         deliveries.append(delivery)
     return deliveries

@@ -123,10 +123,6 @@ class Consent(models.Model):
     def answer_by(self) -> datetime:
         return min(self.created_at + AUTHORISATION_WINDOW, self.expires_at)
 
-    @property
-    def retention_until(self) -> datetime | None:
-        return self.decided_at + self.purpose_spec.retention if self.decided_at else None
-
 
 class ConsentToken(models.Model):
     """Binds an access token obtained through the redirect flow to the one consent it reaches."""

@@ -6,8 +6,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
 from banks.models import LoanApplication
@@ -177,26 +177,28 @@ def provider_health() -> list[dict]:
             completed=Count("id", filter=Q(status="completed")),
             partial=Count("id", filter=Q(status="partial")),
             failed=Count("id", filter=Q(status="failed")),
-            last=Max("finished_at"),
         )
         .order_by()
     }
+    # Latency percentiles over each provider's latest thousand sessions, all providers in one query.
+    latest = finished.filter(latency_ms__isnull=False).annotate(
+        rank=Window(RowNumber(), partition_by=F("provider"), order_by=F("finished_at").desc())
+    )
+    latencies: dict[int, list[int]] = {}
+    for provider_id, latency in latest.filter(rank__lte=1000).values_list("provider", "latency_ms"):
+        latencies.setdefault(provider_id, []).append(latency)
+    last_error = finished.filter(provider=OuterRef("pk")).exclude(error="").order_by("-finished_at")
+    providers = (
+        Participant.objects.filter(kind="provider")
+        .order_by("name")
+        .annotate(
+            last_error=Subquery(last_error.values("error")[:1]),
+            last_error_at=Subquery(last_error.values("finished_at")[:1]),
+        )
+    )
     rows = []
-    for provider in Participant.objects.filter(kind="provider").order_by("name"):
-        row = counts.get(provider.pk, {})
-        # Latency percentiles over the provider's latest thousand sessions.
-        latencies = list(
-            finished.filter(provider=provider, latency_ms__isnull=False)
-            .order_by("-finished_at")
-            .values_list("latency_ms", flat=True)[:1000]
-        )
-        last_error = (
-            finished.filter(provider=provider)
-            .exclude(error="")
-            .order_by("-finished_at")
-            .values("error", "finished_at")
-            .first()
-        )
+    for provider in providers:
+        row, values = counts.get(provider.pk, {}), latencies.get(provider.pk, [])
         rows.append(
             {
                 "provider": provider.slug,
@@ -206,10 +208,10 @@ def provider_health() -> list[dict]:
                 "partial": row.get("partial", 0),
                 "failed": row.get("failed", 0),
                 "success_rate": _rate(row.get("completed", 0), row.get("sessions", 0)),
-                "median_latency_ms": round(statistics.median(latencies)) if latencies else None,
-                "p95_latency_ms": _percentile(latencies, 0.95),
-                "last_error": last_error["error"] if last_error else "",
-                "last_error_at": last_error["finished_at"].isoformat() if last_error else None,
+                "median_latency_ms": round(statistics.median(values)) if values else None,
+                "p95_latency_ms": _percentile(values, 0.95),
+                "last_error": provider.last_error or "",
+                "last_error_at": provider.last_error_at.isoformat() if provider.last_error_at else None,
             }
         )
     return rows

@@ -57,9 +57,6 @@ class Participant(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
-    def holds(self, category: str) -> bool:
-        return category in self.data_categories
-
     @staticmethod
     def valid_categories() -> list[str]:
         return list(Category.values)
