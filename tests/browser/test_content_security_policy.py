@@ -4,18 +4,16 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from dashboard.services import metrics_rollup
-from dossiers.services import dossier_build, dossier_request
 from hub.demo_history import seed_history
 from tests.browser.conftest import log_in
-from tests.providers.helpers import authorised_consent
+from tests.providers.helpers import authorised_consent, built_dossier
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_every_page_loads_without_a_policy_violation(page, live_server, sandboxes, bank_a, sme):
     consent = authorised_consent(bank_a, sme, ["sales", "payments"], months=6)
-    dossier = dossier_request(consent=consent, bank=bank_a.participant)
-    dossier_build(dossier_id=dossier.pk)
+    dossier = built_dossier(bank_a, consent)
     seed_history()
     metrics_rollup()
     get_user_model().objects.filter(pk=sme.owner.pk).update(is_staff=True)

@@ -9,10 +9,9 @@ from django.contrib.auth import get_user_model
 
 from banks.models import LoanApplication
 from dashboard.services import metrics_rollup
-from dossiers.services import dossier_build, dossier_request
 from hub.demo_history import seed_history
 from tests.browser.conftest import log_in, shot
-from tests.providers.helpers import authorised_consent
+from tests.providers.helpers import authorised_consent, built_dossier
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,9 +20,7 @@ def test_the_sme_opens_the_dossier_its_bank_receives_with_charts_in_both_languag
     page, live_server, sandboxes, bank_a, sme
 ):
     consent = authorised_consent(bank_a, sme, ["sales", "payments", "invoices", "utilities"], months=12)
-    dossier = dossier_request(consent=consent, bank=bank_a.participant)
-    # Built here rather than by a worker: the same service, run in this process against the live sandboxes.
-    assert dossier_build(dossier_id=dossier.pk) == "ready"
+    assert built_dossier(bank_a, consent).status == "ready"
 
     log_in(page, live_server.url, "tea-viewer")
     page.goto(f"{live_server.url}/consents/{consent.pk}/")

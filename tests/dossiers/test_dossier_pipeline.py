@@ -12,7 +12,7 @@ from banks.models import WebhookDelivery
 from dossiers.models import Dossier
 from dossiers.tasks import build
 from tests.conftest import obtain_token
-from tests.providers.helpers import authorised_consent, wait_until
+from tests.providers.helpers import authorised_consent, built_dossier, wait_until
 from tests.receivers import start_receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -160,7 +160,6 @@ def test_a_dossier_needs_a_live_consent_and_is_the_banks_own(client, bank_a, ban
 
 def test_a_dossier_over_pushed_records_needs_no_fetch(client, bank_a, sme, make_consent):
     from consent import services
-    from dossiers.services import dossier_build, dossier_request
     from participants.services import participant_register
     from providers.ingest import records_push
 
@@ -184,9 +183,8 @@ def test_a_dossier_over_pushed_records_needs_no_fetch(client, bank_a, sme, make_
         ],
     )
     assert result.accepted == 1
-    dossier = dossier_request(consent=consent, bank=bank_a.participant)
-    assert dossier_build(dossier_id=dossier.pk) == "ready"
-    dossier.refresh_from_db()
+    dossier = built_dossier(bank_a, consent)
+    assert dossier.status == "ready"
     assert dossier.sources == [
         {
             "provider": "push-only",

@@ -4,6 +4,8 @@ import time
 from django.utils import timezone
 
 from consent import services
+from dossiers.models import Dossier
+from dossiers.services import DossierBusy, dossier_build, dossier_request
 from providers.models import FetchSession
 
 
@@ -39,3 +41,18 @@ def wait_until(predicate, timeout: float = 60.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
+
+
+def built_dossier(bank, consent, timeout: float = 90.0) -> Dossier:
+    """Requests a dossier and builds it in this process against the live sandboxes.
+
+    The request also queues the build task; when a session's worker is running it may claim the build
+    first, and then this waits for that worker's build instead (either way it is built once).
+    """
+    dossier = dossier_request(consent=consent, bank=bank.participant)
+    try:
+        dossier_build(dossier_id=dossier.pk)
+    except DossierBusy:
+        wait_until(lambda: Dossier.objects.get(pk=dossier.pk).status in Dossier.FINISHED, timeout)
+    dossier.refresh_from_db()
+    return dossier
