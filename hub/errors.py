@@ -80,6 +80,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     else:
         detail = _flatten(exc.detail)
         code = getattr(exc.detail, "code", None) or _CODES.get(response.status_code, "error")
+        if isinstance(exc, exceptions.Throttled):
+            code = "rate_limited"
         if response.status_code == status.HTTP_401_UNAUTHORIZED:
             # RFC 6750's name for a missing, expired, revoked or otherwise unusable token.
             code = "invalid_token"

@@ -164,8 +164,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hub.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["hub.throttling.ParticipantRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
+# CDR-shaped limits, requests a second: per OAuth client, and per business whose consent a call reaches.
+API_RATE_PER_CLIENT = env_int("API_RATE_PER_CLIENT", 50)
+API_RATE_PER_BUSINESS = env_int("API_RATE_PER_BUSINESS", 10)
+API_RATE_WINDOW_SECONDS = 2
 SPECTACULAR_SETTINGS = {
     "TITLE": "CDI Hub API",
     "DESCRIPTION": "Consent-based commercial data interchange: the bank and provider API.",
