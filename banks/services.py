@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 
 import requests
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -20,6 +21,7 @@ from participants.models import Participant
 SIGNATURE_HEADER = "X-CDI-Signature"
 EVENT_ID_HEADER = "X-CDI-Event-Id"
 MAX_ATTEMPTS = 8
+MAX_BACKOFF_SECONDS = 600
 CONNECT_TIMEOUT, READ_TIMEOUT = 3.0, 10.0
 
 
@@ -58,6 +60,21 @@ def webhook_publish(*, bank: Participant, event: str, data: dict) -> list[Webhoo
         deliver_webhook.delay_on_commit(str(delivery.event_id))
         deliveries.append(delivery)
     return deliveries
+
+
+def webhook_deliveries_stalled() -> list:
+    """Pending deliveries nothing is retrying: never tried for a while, or last tried longer ago than the
+    longest backoff. Their retry was lost with a worker or the broker."""
+    now = timezone.now()
+    waited = timedelta(seconds=settings.STALLED_AFTER_SECONDS)
+    stalled = Q(attempts=0, created_at__lt=now - waited) | Q(
+        attempts__gt=0, last_attempt_at__lt=now - waited - timedelta(seconds=MAX_BACKOFF_SECONDS)
+    )
+    return list(
+        WebhookDelivery.objects.filter(stalled, Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .filter(status=WebhookDelivery.Status.PENDING)
+        .values_list("pk", flat=True)
+    )
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

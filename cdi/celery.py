@@ -5,7 +5,6 @@ import os
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cdi.settings.dev")
-
 app = Celery("cdi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -44,6 +44,17 @@ def dossier_request(*, consent: Consent, bank: Participant) -> Dossier:
     return dossier
 
 
+def dossiers_stalled() -> list:
+    """Dossiers no worker is building: queued and never claimed for a while, or running with their lease
+    run out. A worker killed outright, or a broker that lost its queue, leaves these behind."""
+    now = timezone.now()
+    forgotten = now - timedelta(seconds=settings.STALLED_AFTER_SECONDS)
+    stalled = Q(status=Dossier.Status.QUEUED, created_at__lt=forgotten) | Q(
+        status=Dossier.Status.RUNNING, lease_until__lt=now
+    )
+    return list(Dossier.objects.filter(stalled).values_list("pk", flat=True))
+
+
 def _lease() -> timedelta:
     return timedelta(seconds=settings.DOSSIER_LEASE_SECONDS)
 

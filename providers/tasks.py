@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.db import OperationalError
 
 from consent.models import Consent
 from providers import fetcher
@@ -15,7 +16,7 @@ def fetch_consent(consent_id: str) -> list[int]:
 
 @shared_task(
     name="providers.fetch_run",
-    autoretry_for=(fetcher.TransientFetchError,),
+    autoretry_for=(fetcher.TransientFetchError, OperationalError),
     retry_backoff=2,
     retry_jitter=True,
     max_retries=30,

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "hub.middleware.DatabaseBusyMiddleware",
 ]
 
 # Login throttling (django-axes): five failures for a username from one address lock it out
@@ -123,6 +124,15 @@ def _database(default_sqlite: Path) -> dict:
                 "timeout": 30,
             }
         )
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # A lock held elsewhere ends the wait after ten seconds (a task fails, retries and finishes once
+        # it is released); the web process shortens that and limits every statement (cdi/wsgi.py). A
+        # worker's statements may run for minutes, over millions of records. 0 means no limit.
+        timeouts = {
+            "statement_timeout": env_int("DATABASE_STATEMENT_TIMEOUT_MS", 0),
+            "lock_timeout": env_int("DATABASE_LOCK_TIMEOUT_MS", 10_000),
+        }
+        config.setdefault("OPTIONS", {})["options"] = " ".join(f"-c {k}={v}" for k, v in timeouts.items())
     config.setdefault("CONN_MAX_AGE", env_int("DATABASE_CONN_MAX_AGE", 0))
     config["CONN_HEALTH_CHECKS"] = True
     return config
@@ -236,7 +246,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-past-retention": {"task": "providers.purge_past_retention", "schedule": timedelta(hours=1)},
     "metrics-rollup": {"task": "dashboard.rollup", "schedule": timedelta(days=1)},
     "clear-expired-tokens": {"task": "hub.clear_expired_tokens", "schedule": timedelta(hours=1)},
+    "resume-stalled-dossiers": {"task": "dossiers.resume_stalled", "schedule": timedelta(seconds=30)},
+    "resume-stalled-webhooks": {"task": "banks.resume_stalled_webhooks", "schedule": timedelta(minutes=1)},
 }
+# Work a lost worker or broker left behind is queued again after this long (see the resume_* tasks).
+STALLED_AFTER_SECONDS = env_int("STALLED_AFTER_SECONDS", 120)
 # A worker writes its heartbeat this often; /healthz counts it alive for three periods.
 WORKER_HEARTBEAT_SECONDS = 10
 
