@@ -26,6 +26,8 @@ REQUIREMENTS = {
     "run": ROOT / "requirements.txt",
     "test": ROOT / "requirements-dev.txt",
     "bench": ROOT / "requirements-bench.txt",
+    "faults": ROOT / "requirements-bench.txt",
+    "load": ROOT / "requirements-bench.txt",
 }
 EMBEDDED_REDIS_PORT = 6390
 
@@ -282,13 +284,29 @@ def bench(args: list[str]) -> int:
     return subprocess.run([sys.executable, "-m", "bench.run", *args], env=env, cwd=ROOT).returncode
 
 
-COMMANDS = {"run": run, "test": test, "bench": bench}
+def reliability(part: str, args: list[str]) -> int:
+    """The slow fault or load checks against PostgreSQL; writes docs/reliability.md and its JSON."""
+    env = dict(os.environ)
+    manage("compile_translations", env=env)
+    return subprocess.run([sys.executable, "-m", "reliability.run", part, *args], env=env, cwd=ROOT).returncode
+
+
+COMMANDS = {
+    "run": run,
+    "test": test,
+    "bench": bench,
+    "faults": lambda args: reliability("faults", args),
+    "load": lambda args: reliability("load", args),
+}
 
 
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         print(__doc__)
-        print("usage: python3 hub.py run [--port 8000] | test [pytest arguments] | bench [--only api|dossier|ingest]")
+        print(
+            "usage: python3 hub.py run [--port 8000] | test [pytest arguments] | "
+            "bench [--only api|dossier|ingest] | faults | load"
+        )
         return 2
     command = sys.argv[1]
     if not in_venv():

@@ -15,7 +15,7 @@ import requests
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,7 +25,14 @@ from providers.models import FetchSession
 from providers.services import fetcher_credentials
 
 logger = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
+
+
+def _lease() -> timedelta:
+    """How long a session is held without progress before another worker may take it over (a worker
+    killed mid-fetch): longer than one page with all its retries, renewed after every page."""
+    return timedelta(seconds=settings.FETCH_LEASE_SECONDS)
+
+
 TOKEN_CACHE_KEY = "fetcher-access-token"  # noqa: S105 - a cache key, not a secret
 
 
@@ -108,7 +115,7 @@ def _claim(session_id: int) -> bool:
     claimable = Q(status="pending") | Q(status="running", lease_until__lt=now)
     return (
         FetchSession.objects.filter(claimable, pk=session_id).update(
-            status="running", lease_until=now + LEASE, started_at=now
+            status="running", lease_until=now + _lease(), started_at=now
         )
         == 1
     )
@@ -192,7 +199,7 @@ def _get_page_with_retries(session: FetchSession, token: str) -> tuple[dict, flo
 def _acquire_slot(provider_id: int, session_id: int) -> str | None:
     for slot in range(settings.FETCH_PROVIDER_CONCURRENCY):
         key = f"fetch-slot:{provider_id}:{slot}"
-        if cache.add(key, session_id, timeout=int(LEASE.total_seconds())):
+        if cache.add(key, session_id, timeout=settings.FETCH_LEASE_SECONDS):
             return key
     return None
 
@@ -211,6 +218,12 @@ def fetch_run(*, session_id: int) -> FetchSession | None:
         raise TransientFetchError("the provider's concurrency limit is reached")
     try:
         return _run_pages(session)
+    except OperationalError as exc:
+        # The database refused for now (a lock held past the lock timeout, a restart): the session goes
+        # back to pending, keeping the pages it stored, and is tried again.
+        logger.warning("fetch session %s: database unavailable, will retry: %s", session_id, exc)
+        FetchSession.objects.filter(pk=session_id).update(status="pending", lease_until=None)
+        raise TransientFetchError(f"database unavailable: {exc}") from exc
     except Exception as exc:
         # Whatever went wrong, the session ends with its reason instead of hanging in "running".
         logger.exception("fetch session %s failed", session_id)
@@ -249,7 +262,7 @@ def _run_pages(session: FetchSession) -> FetchSession:
         session.pages += 1
         session.next_cursor = body.get("next_cursor") or ""
         session.latency_ms = int(1000 * sum(latencies) / len(latencies))
-        session.lease_until = timezone.now() + LEASE
+        session.lease_until = timezone.now() + _lease()
         session.save(
             update_fields=[
                 "accepted",

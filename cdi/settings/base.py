@@ -276,6 +276,7 @@ CACHES = {
 FETCH_CONNECT_TIMEOUT = env_int("FETCH_CONNECT_TIMEOUT", 5)
 FETCH_READ_TIMEOUT = env_int("FETCH_READ_TIMEOUT", 20)
 FETCH_PAGE_SIZE = 500
+FETCH_LEASE_SECONDS = 300
 # Transient failures (timeouts, connection errors, 429, 5xx) are retried this many times with
 # exponential backoff and full jitter from this base; permanent ones are not retried.
 FETCH_MAX_RETRIES = 4
