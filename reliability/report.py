@@ -145,7 +145,7 @@ def _load_md(result: dict) -> list[str]:
 
 HEADER = """# Reliability
 
-Figures from real runs of `python3 hub.py faults` (in CI as well) and `python3 hub.py load`, written
+Figures from real runs of `python3 hub.py faults` and `python3 hub.py load` (neither in CI yet), written
 by those commands; the raw numbers are in `reliability.json`. The load check does not pass yet and is
 not in CI: at three bank apps × 50 requests a second of mixed traffic, most requests timed out
 (gunicorn with 4 × 4 threads on two cores saturates well below 150 mixed requests a second), and the
