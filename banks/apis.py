@@ -9,8 +9,11 @@ from rest_framework.views import APIView
 
 from banks.models import WEBHOOK_EVENTS, WebhookSubscription
 from banks.services import webhook_delete, webhook_subscribe
-from hub.pagination import NewestFirstCursor
+from hub.fields import http_url_validator
+from hub.openapi import errors, page_of
+from hub.pagination import NewestFirstCursor, PageQuery
 from hub.permissions import participant_of
+from hub.serializers import StrictInputSerializer
 
 
 class WebhookOutput(serializers.Serializer):
@@ -23,21 +26,29 @@ class WebhookOutput(serializers.Serializer):
 class WebhookCollectionApi(APIView):
     required_scopes = ["consents"]
 
-    class InputSerializer(serializers.Serializer):
-        url = serializers.URLField()
-        events = serializers.ListField(child=serializers.ChoiceField(WEBHOOK_EVENTS), allow_empty=False)
+    class InputSerializer(StrictInputSerializer):
+        # What the schema states as a pattern, and no longer than the stored column.
+        url = serializers.URLField(max_length=500, validators=[http_url_validator()])
+        events = serializers.ListField(child=serializers.ChoiceField(WEBHOOK_EVENTS), allow_empty=False, min_length=1)
 
     class CreatedOutput(WebhookOutput):
         secret = serializers.CharField(help_text="Signs every delivery (HMAC-SHA256); shown only now.")
 
-    @extend_schema(request=InputSerializer, responses={201: CreatedOutput}, summary="Subscribe to events")
+    @extend_schema(
+        request=InputSerializer, responses={201: CreatedOutput, **errors(400)}, summary="Subscribe to events"
+    )
     def post(self, request: Request) -> Response:
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         subscription = webhook_subscribe(bank=participant_of(request), **given.validated_data)
         return Response(self.CreatedOutput(subscription).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=WebhookOutput(many=True), summary="Your webhook subscriptions")
+    @extend_schema(
+        parameters=[PageQuery],
+        responses={200: page_of(WebhookOutput, "WebhookPage"), **errors(400, 404)},
+        operation_id="v1_webhooks_list",
+        summary="Your webhook subscriptions",
+    )
     def get(self, request: Request) -> Response:
         queryset = WebhookSubscription.objects.filter(bank=participant_of(request), active=True)
         paginator = NewestFirstCursor()
@@ -48,7 +59,7 @@ class WebhookCollectionApi(APIView):
 class WebhookDetailApi(APIView):
     required_scopes = ["consents"]
 
-    @extend_schema(request=None, responses={204: None}, summary="Unsubscribe")
+    @extend_schema(request=None, responses={204: None, **errors(404)}, summary="Unsubscribe")
     def delete(self, request: Request, webhook_id) -> Response:
         subscription = get_object_or_404(WebhookSubscription, pk=webhook_id, bank=participant_of(request), active=True)
         webhook_delete(subscription=subscription)

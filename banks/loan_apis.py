@@ -1,7 +1,5 @@
-from decimal import Decimal
-
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,8 +8,11 @@ from rest_framework.views import APIView
 from banks.loans import loan_decide, loan_submit
 from banks.models import LoanApplication
 from consent.selectors import consent_for_token
-from hub.pagination import NewestFirstCursor
+from hub.fields import MoneyField, NullOnlyField
+from hub.openapi import errors, page_of
+from hub.pagination import NewestFirstCursor, PageQuery
 from hub.permissions import participant_of
+from hub.serializers import StrictInputSerializer
 from providers.schemas import CURRENCIES
 
 
@@ -45,13 +46,18 @@ def _own(request: Request, application_id) -> LoanApplication:
 class LoanCollectionApi(APIView):
     required_scopes = ["loans"]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         consent_id = serializers.UUIDField()
-        amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
+        amount = MoneyField()
         currency = serializers.ChoiceField(CURRENCIES)
         product = serializers.CharField(max_length=60)
 
-    @extend_schema(request=InputSerializer, responses={201: LoanOutput}, summary="Report a loan application")
+    @extend_schema(
+        request=InputSerializer,
+        # 404: the consent_id names no consent of yours.
+        responses={201: LoanOutput, **errors(400, 404)},
+        summary="Report a loan application",
+    )
     def post(self, request: Request) -> Response:
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -66,7 +72,12 @@ class LoanCollectionApi(APIView):
         )
         return Response(LoanOutput(application).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=LoanOutput(many=True), summary="Your loan applications")
+    @extend_schema(
+        parameters=[PageQuery],
+        responses={200: page_of(LoanOutput, "LoanPage"), **errors(400, 404)},
+        operation_id="v1_loan_applications_list",
+        summary="Your loan applications",
+    )
     def get(self, request: Request) -> Response:
         queryset = LoanApplication.objects.filter(bank=participant_of(request)).select_related("business")
         paginator = NewestFirstCursor()
@@ -77,15 +88,34 @@ class LoanCollectionApi(APIView):
 class LoanDetailApi(APIView):
     required_scopes = ["loans"]
 
-    class DecisionSerializer(serializers.Serializer):
+    class DecisionSerializer(StrictInputSerializer):
         status = serializers.ChoiceField(["approved", "declined", "withdrawn"])
-        approved_amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True)
+        approved_amount = MoneyField(required=False, allow_null=True)
 
-    @extend_schema(responses=LoanOutput, summary="One of your loan applications")
+    # The two shapes a decision takes, for the schema; DecisionSerializer and loan_decide enforce them.
+    class ApprovalSerializer(serializers.Serializer):
+        """An approval, with the amount approved."""
+
+        status = serializers.ChoiceField(["approved"])
+        approved_amount = MoneyField(help_text="At most the amount asked, in its currency.")
+
+    class ClosingSerializer(serializers.Serializer):
+        """A decline or a withdrawal, which carries no approved amount."""
+
+        status = serializers.ChoiceField(["declined", "withdrawn"])
+        approved_amount = NullOnlyField(required=False)
+
+    Decision = PolymorphicProxySerializer(
+        component_name="LoanDecision",
+        serializers=[ApprovalSerializer, ClosingSerializer],
+        resource_type_field_name=None,
+    )
+
+    @extend_schema(responses={200: LoanOutput, **errors(404)}, summary="One of your loan applications")
     def get(self, request: Request, application_id) -> Response:
         return Response(LoanOutput(_own(request, application_id)).data)
 
-    @extend_schema(request=DecisionSerializer, responses=LoanOutput, summary="Record the outcome")
+    @extend_schema(request=Decision, responses={200: LoanOutput, **errors(400, 404, 409)}, summary="Record the outcome")
     def patch(self, request: Request, application_id) -> Response:
         application = _own(request, application_id)
         given = self.DecisionSerializer(data=request.data)

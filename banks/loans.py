@@ -14,6 +14,8 @@ from hub.fx import NoRate, RateBook
 from participants.models import Participant
 
 DECISIONS = ("approved", "declined", "withdrawn")
+# Loan amounts are stored with 14 digits before the point.
+MAX_AMOUNT_HKD = Decimal(10) ** 14
 
 
 class IllegalLoanTransition(IllegalTransitionError):
@@ -31,6 +33,8 @@ def loan_submit(
         amount_hkd, rate, _ = RateBook({currency}, until=today).to_hkd(amount, currency, today)
     except NoRate as exc:
         raise ValidationError({"currency": str(exc)}) from None
+    if amount_hkd >= MAX_AMOUNT_HKD:
+        raise ValidationError({"amount": "Its HKD equivalent is more than the hub can record."})
     with transaction.atomic():
         application = LoanApplication.objects.create(
             bank=bank,

@@ -38,3 +38,5 @@ urlpatterns = [
     # The split view serves its start-up script as a file, so the docs need no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+handler404 = "hub.views.page_not_found"

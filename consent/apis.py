@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,8 +14,10 @@ from consent.purposes import PURPOSES
 from consent.selectors import consent_for_token, consents_for_token
 from consent.services import consent_create, consent_revoke
 from hub.categories import Category
-from hub.pagination import NewestFirstCursor
+from hub.openapi import errors, page_of
+from hub.pagination import NewestFirstCursor, PageQuery
 from hub.permissions import participant_of
+from hub.serializers import StrictInputSerializer
 
 
 def authorize_url(consent: Consent) -> str:
@@ -58,10 +60,15 @@ class ConsentOutput(serializers.Serializer):
 class ConsentCollectionApi(APIView):
     required_scopes = ["consents"]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         business_brn = serializers.RegexField(r"^[0-9]{8}$", error_messages={"invalid": "A BRN is exactly 8 digits."})
-        data_categories = serializers.ListField(child=serializers.ChoiceField(Category.values), allow_empty=False)
-        providers = serializers.ListField(child=serializers.SlugField(), required=False)
+        data_categories = serializers.ListField(
+            child=serializers.ChoiceField(Category.values), allow_empty=False, min_length=1
+        )
+        # Leave providers out for every active provider holding a requested category; an empty list names none.
+        providers = serializers.ListField(
+            child=serializers.SlugField(), required=False, allow_empty=False, min_length=1
+        )
         purpose = serializers.ChoiceField(list(PURPOSES))
         date_from = serializers.DateField()
         date_to = serializers.DateField()
@@ -71,7 +78,9 @@ class ConsentCollectionApi(APIView):
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(Consent.Status.values, required=False)
 
-    @extend_schema(request=InputSerializer, responses={201: ConsentOutput}, summary="Ask a business for consent")
+    @extend_schema(
+        request=InputSerializer, responses={201: ConsentOutput, **errors(400)}, summary="Ask a business for consent"
+    )
     def post(self, request: Request) -> Response:
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -81,8 +90,9 @@ class ConsentCollectionApi(APIView):
         return Response(ConsentOutput(consent).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", enum=Consent.Status.values), OpenApiParameter("cursor", str)],
-        responses=ConsentOutput(many=True),
+        parameters=[FilterSerializer, PageQuery],
+        responses={200: page_of(ConsentOutput, "ConsentPage"), **errors(400, 404)},
+        operation_id="v1_consents_list",
         summary="Your consents, newest first",
     )
     def get(self, request: Request) -> Response:
@@ -99,7 +109,7 @@ class ConsentCollectionApi(APIView):
 class ConsentDetailApi(APIView):
     required_scopes = ["consents"]
 
-    @extend_schema(responses=ConsentOutput, summary="One of your consents")
+    @extend_schema(responses={200: ConsentOutput, **errors(404)}, summary="One of your consents")
     def get(self, request: Request, consent_id) -> Response:
         return Response(ConsentOutput(consent_for_token(request.auth, consent_id)).data)
 
@@ -107,7 +117,11 @@ class ConsentDetailApi(APIView):
 class ConsentRevokeApi(APIView):
     required_scopes = ["consents"]
 
-    @extend_schema(request=None, responses=ConsentOutput, summary="Revoke a consent (repeating it is harmless)")
+    @extend_schema(
+        request=None,
+        responses={200: ConsentOutput, **errors(404, 409)},
+        summary="Revoke a consent (repeating it is harmless)",
+    )
     def post(self, request: Request, consent_id) -> Response:
         consent = consent_for_token(request.auth, consent_id)
         consent = consent_revoke(consent=consent, bank=participant_of(request))

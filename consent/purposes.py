@@ -1,8 +1,9 @@
 """The purpose catalogue: the one place that says what each purpose allows."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext_lazy as _
 
 from hub.categories import Category
@@ -27,6 +28,15 @@ class Purpose:
     @property
     def is_periodic(self) -> bool:
         return self.fetch_kind == "periodic"
+
+    def allows_range(self, date_from: date, date_to: date) -> bool:
+        """Whether data from date_from to date_to spans no more than max_data_months."""
+        try:
+            earliest = date_to - relativedelta(months=self.max_data_months)
+        except (ValueError, OverflowError):
+            # date_to is closer than that to the first day a date can name, so no start is too early.
+            return True
+        return date_from >= earliest
 
 
 ONE_OFF = "one_off"

@@ -7,7 +7,6 @@ webhooks (sent once the transaction commits).
 
 from datetime import date, datetime
 
-from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -70,7 +69,7 @@ def _validate_request(
     chosen = _providers_for(categories, providers, errors)
     if date_from > date_to:
         errors["date_from"] = "date_from must not be after date_to."
-    elif spec and date_from < date_to - relativedelta(months=spec.max_data_months):
+    elif spec and not spec.allows_range(date_from, date_to):
         errors["date_from"] = f"The purpose {purpose} allows at most {spec.max_data_months} months of data."
     now = timezone.now()
     if expires_at <= now:

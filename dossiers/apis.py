@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from consent.selectors import consent_for_token, consents_for_token
 from dossiers.models import Dossier
 from dossiers.services import dossier_request
+from hub.openapi import errors
 from hub.permissions import participant_of
 
 
@@ -30,17 +31,19 @@ class DossierOutput(serializers.Serializer):
 class ConsentDossiersApi(APIView):
     required_scopes = ["dossiers"]
 
-    @extend_schema(request=None, responses={202: DossierOutput}, summary="Ask for a credit dossier")
+    @extend_schema(request=None, responses={202: DossierOutput, **errors(404)}, summary="Ask for a credit dossier")
     def post(self, request: Request, consent_id) -> Response:
         consent = consent_for_token(request.auth, consent_id)
         dossier = dossier_request(consent=consent, bank=participant_of(request))
-        return Response({"id": str(dossier.pk), "status": dossier.status}, status=status.HTTP_202_ACCEPTED)
+        return Response(DossierOutput(dossier).data, status=status.HTTP_202_ACCEPTED)
 
 
 class DossierDetailApi(APIView):
     required_scopes = ["dossiers"]
 
-    @extend_schema(responses=DossierOutput, summary="A dossier: poll until ready, partial or failed")
+    @extend_schema(
+        responses={200: DossierOutput, **errors(404)}, summary="A dossier: poll until ready, partial or failed"
+    )
     def get(self, request: Request, dossier_id) -> Response:
         dossier = Dossier.objects.filter(pk=dossier_id, consent__in=consents_for_token(request.auth)).first()
         if dossier is None:

@@ -19,7 +19,10 @@ class MeApi(APIView):
         scopes = serializers.ListField(child=serializers.CharField())
         expires_at = serializers.DateTimeField()
 
-    @extend_schema(responses=OutputSerializer, summary="The participant behind this access token")
+    # Any valid token will do, whatever its scopes.
+    @extend_schema(
+        auth=[{"oauth2": []}], responses=OutputSerializer, summary="The participant behind this access token"
+    )
     def get(self, request: Request) -> Response:
         token = request.auth
         participant = token.application.participant

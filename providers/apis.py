@@ -5,7 +5,7 @@ from collections import Counter
 from decimal import Decimal
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +18,8 @@ from consent.services import access_reads_record
 from hub.categories import Category
 from hub.errors import ConsentNotLive
 from hub.fx import CENTS
+from hub.openapi import errors, page_of
+from hub.pagination import CursorField
 from hub.permissions import participant_of
 from hub.renderers import FastJSONRenderer
 from providers import fetcher
@@ -73,12 +75,18 @@ def _record(row: dict) -> dict:
 
 
 def _decode_cursor(value: str | None) -> int:
+    """The last record id a page showed; a cursor the hub cannot have issued names no page (404), as on
+    every other list (Django REST Framework's cursor pagination)."""
     if not value:
         return 0
     try:
-        return int(base64.urlsafe_b64decode(value.encode()).decode())
+        last_id = int(base64.urlsafe_b64decode(value.encode()).decode())
     except ValueError:
-        raise exceptions.ValidationError({"cursor": ["This cursor was not issued by the hub."]}) from None
+        last_id = 0
+    # Ids are positive 64-bit integers; anything else would fail in the database, not here.
+    if not 0 < last_id < 2**63:
+        raise exceptions.NotFound("This cursor was not issued by the hub.")
+    return last_id
 
 
 class ConsentRecordsApi(APIView):
@@ -92,7 +100,7 @@ class ConsentRecordsApi(APIView):
         category = serializers.ChoiceField(Category.values, required=False)
         provider = serializers.SlugField(required=False)
         to = serializers.DateField(required=False)
-        cursor = serializers.CharField(required=False)
+        cursor = CursorField()
         page_size = serializers.IntegerField(min_value=1, max_value=500, default=100)
 
         def get_fields(self):
@@ -102,16 +110,18 @@ class ConsentRecordsApi(APIView):
             return fields
 
     @extend_schema(
-        parameters=[OpenApiParameter(name, str) for name in ("category", "provider", "from", "to", "cursor")]
-        + [OpenApiParameter("page_size", int)],
-        responses=inline_serializer(
-            "RecordPage",
-            {
-                "results": serializers.ListField(child=serializers.DictField()),
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-            },
-        ),
+        parameters=[FilterSerializer],
+        responses={
+            200: inline_serializer(
+                "RecordPage",
+                {
+                    "results": serializers.ListField(child=serializers.DictField()),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                },
+            ),
+            **errors(400, 404),
+        },
         summary="The records shared under a live consent",
     )
     def get(self, request: Request, consent_id) -> Response:
@@ -178,10 +188,17 @@ class FetchSessionOutput(serializers.Serializer):
     duration_seconds = serializers.FloatField(allow_null=True)
 
 
+FetchSessionPage = page_of(FetchSessionOutput, "FetchSessionPage")
+
+
 class ConsentFetchesApi(APIView):
     required_scopes = ["data"]
 
-    @extend_schema(responses=FetchSessionOutput(many=True), summary="The fetch sessions of a consent")
+    @extend_schema(
+        operation_id="v1_consents_fetches_list",
+        responses={200: FetchSessionPage, **errors(404)},
+        summary="The fetch sessions of a consent",
+    )
     def get(self, request: Request, consent_id) -> Response:
         consent = consent_for_token(request.auth, consent_id)
         sessions = FetchSession.objects.filter(consent=consent).select_related("provider")[:200]
@@ -189,7 +206,7 @@ class ConsentFetchesApi(APIView):
 
     @extend_schema(
         request=None,
-        responses={202: FetchSessionOutput(many=True)},
+        responses={202: FetchSessionPage, **errors(404)},
         summary="Fetch again where the purpose allows; otherwise the sessions as they are",
     )
     def post(self, request: Request, consent_id) -> Response:
@@ -207,19 +224,23 @@ class ProviderRecordsPushApi(APIView):
     required_scopes = ["records:write"]
 
     class InputSerializer(serializers.Serializer):
-        # Each record is checked by the ingest itself, which rejects a bad one with its reason.
-        records = serializers.ListField(allow_empty=False)
+        # Each record is checked by the ingest itself, which rejects a bad one with its reason. A longer list
+        # than max_length never gets here: the view answers it with 413 first.
+        records = serializers.ListField(allow_empty=False, min_length=1, max_length=MAX_PUSH)
 
     @extend_schema(
         request=InputSerializer,
-        responses=inline_serializer(
-            "PushResult",
-            {
-                "accepted": serializers.IntegerField(),
-                "rejected": serializers.IntegerField(),
-                "rejections": serializers.ListField(child=serializers.DictField()),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "PushResult",
+                {
+                    "accepted": serializers.IntegerField(),
+                    "rejected": serializers.IntegerField(),
+                    "rejections": serializers.ListField(child=serializers.DictField()),
+                },
+            ),
+            **errors(400, 413),
+        },
         summary="Push records for businesses under live consents naming you",
     )
     def post(self, request: Request) -> Response:

@@ -172,7 +172,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["oauth2_provider.contrib.rest_framework.TokenHasScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "hub.openapi.HubAutoSchema",
     "EXCEPTION_HANDLER": "hub.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["hub.throttling.ParticipantRateThrottle"],
     "UNAUTHENTICATED_USER": None,
@@ -189,6 +189,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Banks and providers call the API with client-credentials tokens; a redirect-flow token reaches one consent.
+    "OAUTH2_FLOWS": ["clientCredentials", "authorizationCode"],
+    "OAUTH2_TOKEN_URL": f"{HUB_BASE_URL}/o/token/",
+    "OAUTH2_AUTHORIZATION_URL": f"{HUB_BASE_URL}/o/authorize/",
 }
 
 # --- OAuth 2.0 authorization server -----------------------------------------------------
