@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import random
 import secrets
 import time
 import uuid
@@ -20,8 +21,6 @@ from participants.models import Participant
 
 SIGNATURE_HEADER = "X-CDI-Signature"
 EVENT_ID_HEADER = "X-CDI-Event-Id"
-MAX_ATTEMPTS = 8
-MAX_BACKOFF_SECONDS = 600
 CONNECT_TIMEOUT, READ_TIMEOUT = 3.0, 10.0
 
 
@@ -68,7 +67,7 @@ def webhook_deliveries_stalled() -> list:
     now = timezone.now()
     waited = timedelta(seconds=settings.STALLED_AFTER_SECONDS)
     stalled = Q(attempts=0, created_at__lt=now - waited) | Q(
-        attempts__gt=0, last_attempt_at__lt=now - waited - timedelta(seconds=MAX_BACKOFF_SECONDS)
+        attempts__gt=0, last_attempt_at__lt=now - waited - timedelta(seconds=1.2 * settings.WEBHOOK_RETRY_MAX_SECONDS)
     )
     return list(
         WebhookDelivery.objects.filter(stalled, Q(lease_until__isnull=True) | Q(lease_until__lt=now))
@@ -83,7 +82,20 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 
 class TransientDeliveryError(Exception):
-    """The receiver may answer later: retried with backoff."""
+    """The receiver may answer later: retried after ``retry_in`` seconds."""
+
+    def __init__(self, message: str, retry_in: float) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next attempt after ``attempts`` failed ones: doubling from
+    WEBHOOK_RETRY_BASE_SECONDS up to WEBHOOK_RETRY_MAX_SECONDS, with ±20 % jitter so that a receiver
+    coming back is not hit by every delivery at once. Never less than the schedule's 80 %, so the
+    attempts span the whole schedule (a day by default) rather than being spent in a minute."""
+    delay = min(settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempts - 1), settings.WEBHOOK_RETRY_MAX_SECONDS)
+    return delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not a secret
 
 
 def webhook_deliver(*, event_id: str) -> WebhookDelivery:
@@ -119,7 +131,7 @@ def webhook_deliver(*, event_id: str) -> WebhookDelivery:
         delivery.last_status_code, delivery.last_error, delivered = None, str(exc)[:500], False
     if delivered:
         delivery.status, delivery.delivered_at = WebhookDelivery.Status.DELIVERED, timezone.now()
-    elif delivery.attempts >= MAX_ATTEMPTS:
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
         delivery.status = WebhookDelivery.Status.FAILED
     delivery.lease_until = None
     delivery.save(
@@ -134,5 +146,7 @@ def webhook_deliver(*, event_id: str) -> WebhookDelivery:
         ]
     )
     if delivery.status == WebhookDelivery.Status.PENDING:
-        raise TransientDeliveryError(delivery.last_error or f"HTTP {delivery.last_status_code}")
+        raise TransientDeliveryError(
+            delivery.last_error or f"HTTP {delivery.last_status_code}", retry_in=retry_delay(delivery.attempts)
+        )
     return delivery

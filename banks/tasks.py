@@ -1,25 +1,25 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from banks.services import (
-    MAX_ATTEMPTS,
-    MAX_BACKOFF_SECONDS,
-    TransientDeliveryError,
-    webhook_deliver,
-    webhook_deliveries_stalled,
-)
+from banks.services import TransientDeliveryError, webhook_deliver, webhook_deliveries_stalled
 
 
 @shared_task(
     name="banks.deliver_webhook",
-    autoretry_for=(TransientDeliveryError, OperationalError),
+    bind=True,
+    # The database refusing (a lock, a restart) is retried too; the attempt was not made.
+    autoretry_for=(OperationalError,),
     retry_backoff=2,
-    retry_backoff_max=MAX_BACKOFF_SECONDS,
     retry_jitter=True,
-    max_retries=MAX_ATTEMPTS - 1,
+    max_retries=None,
 )
-def deliver_webhook(event_id: str) -> None:
-    webhook_deliver(event_id=event_id)
+def deliver_webhook(self, event_id: str) -> None:
+    """One attempt; on failure the next is scheduled by the delivery's own retry schedule, until it is
+    delivered or WEBHOOK_MAX_ATTEMPTS have failed (then it is marked failed, and kept)."""
+    try:
+        webhook_deliver(event_id=event_id)
+    except TransientDeliveryError as exc:
+        raise self.retry(exc=exc, countdown=exc.retry_in, max_retries=None) from exc
 
 
 @shared_task(name="banks.resume_stalled_webhooks")

@@ -253,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
     "resume-stalled-dossiers": {"task": "dossiers.resume_stalled", "schedule": timedelta(seconds=30)},
     "resume-stalled-webhooks": {"task": "banks.resume_stalled_webhooks", "schedule": timedelta(minutes=1)},
 }
+# Webhook deliveries: retried on a doubling schedule from 5 s up to an hour apart, 30 attempts in
+# all (about a day), then marked failed and kept for the bank to see.
+WEBHOOK_RETRY_BASE_SECONDS = 5.0
+WEBHOOK_RETRY_MAX_SECONDS = 3600.0
+WEBHOOK_MAX_ATTEMPTS = 30
 # Work a lost worker or broker left behind is queued again after this long (see the resume_* tasks).
 STALLED_AFTER_SECONDS = env_int("STALLED_AFTER_SECONDS", 120)
 # A worker writes its heartbeat this often; /healthz counts it alive for three periods.

@@ -27,3 +27,6 @@ FETCH_READ_TIMEOUT = 2
 FETCH_RETRY_BASE_SECONDS = 0.3
 FETCH_MAX_RETRIES = 3
 SANDBOX_SLOW_SECONDS = 0.5
+# A receiver down for a minute or two is retried every few seconds, not hours apart.
+WEBHOOK_RETRY_BASE_SECONDS = 1.0
+WEBHOOK_RETRY_MAX_SECONDS = 10.0

@@ -34,3 +34,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # The suite calls the API far faster than any client may; the rate-limit tests set these back.
 API_RATE_PER_CLIENT = API_RATE_PER_BUSINESS = 100_000
+WEBHOOK_RETRY_BASE_SECONDS = 0.5
+WEBHOOK_RETRY_MAX_SECONDS = 5.0

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from banks.models import WebhookDelivery, WebhookSubscription
-from banks.services import MAX_BACKOFF_SECONDS, webhook_deliveries_stalled
+from banks.services import webhook_deliveries_stalled
 from consent import services
 from dossiers.models import Dossier
 from dossiers.services import dossiers_stalled
@@ -36,6 +36,7 @@ def test_dossiers_queued_too_long_or_running_past_their_lease_are_stalled(consen
 
 def test_webhook_deliveries_whose_retry_was_lost_are_stalled(bank_a, settings):
     settings.STALLED_AFTER_SECONDS = 60
+    settings.WEBHOOK_RETRY_MAX_SECONDS = 100
     now = timezone.now()
     subscription = WebhookSubscription.objects.create(
         bank=bank_a.participant, url="https://a.example/h", events=["dossier.ready"], secret="s"
@@ -45,7 +46,7 @@ def test_webhook_deliveries_whose_retry_was_lost_are_stalled(bank_a, settings):
         return WebhookDelivery.objects.create(subscription=subscription, event="dossier.ready", payload={}, **fields).pk
 
     never_sent = delivery(created_at=now - timedelta(seconds=61))
-    retry_lost = delivery(attempts=2, last_attempt_at=now - timedelta(seconds=MAX_BACKOFF_SECONDS + 61))
+    retry_lost = delivery(attempts=2, last_attempt_at=now - timedelta(seconds=120 + 61))
     backing_off = delivery(attempts=2, last_attempt_at=now - timedelta(seconds=30))
     in_flight = delivery(created_at=now - timedelta(seconds=61), lease_until=now + timedelta(seconds=10))
     delivered = delivery(
