@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from audit.models import AuditEntry, ChainHead
@@ -63,10 +64,18 @@ class Verification:
 
 
 def audit_verify() -> Verification:
-    """Walks the chain from the start; reports the first entry whose link does not hold."""
+    """Walks the chain from the start; reports the first entry whose link does not hold.
+
+    The hub goes on writing meanwhile. An entry and the chain head are committed together, so the walk
+    covers the entries up to the head read first; an entry appended later is left to the next check
+    rather than taken for one removed from the end."""
+    head = ChainHead.objects.filter(id=1).first()
+    entries = AuditEntry.objects.order_by("sequence")
+    if head is not None:
+        entries = entries.filter(sequence__lte=head.length)
     prev_hash = "0" * 64
     checked = 0
-    for entry in AuditEntry.objects.order_by("sequence").iterator(chunk_size=2000):
+    for entry in entries.iterator(chunk_size=2000):
         checked += 1
         if entry.sequence != checked:
             return Verification(False, checked, entry.sequence, f"entry {checked} is missing")
@@ -84,7 +93,13 @@ def audit_verify() -> Verification:
         if chain_hash(prev_hash, content) != entry.hash:
             return Verification(False, checked, entry.sequence, "content does not match its hash")
         prev_hash = entry.hash
-    head = ChainHead.objects.filter(id=1).first()
-    if head is not None and (head.length != checked or head.last_hash != prev_hash):
+    if head is None:
+        return Verification(True, checked)
+    if head.length != checked or head.last_hash != prev_hash:
         return Verification(False, checked, checked + 1, "entries after this one were removed")
+    # The newest entry is read before the head: every entry committed by then is counted in the head
+    # read after it, so one beyond it was written around the log.
+    newest = AuditEntry.objects.aggregate(newest=Max("sequence"))["newest"] or 0
+    if newest > ChainHead.objects.get(id=1).length:
+        return Verification(False, checked, newest, "an entry was added without extending the chain")
     return Verification(True, checked)

@@ -36,8 +36,16 @@ def test_verify_audit_log_reports_ok(db):
         lambda: AuditEntry.objects.filter(sequence=3).update(data={"i": 99}),
         lambda: AuditEntry.objects.filter(sequence=3).delete(),
         lambda: AuditEntry.objects.filter(sequence=5).delete(),
+        lambda: AuditEntry.objects.create(
+            **{f: getattr(AuditEntry.objects.get(sequence=5), f) for f in ("at", "actor", "action", "data")},
+            sequence=6,
+            object_type="thing",
+            object_id="x",
+            prev_hash=AuditEntry.objects.get(sequence=5).hash,
+            hash="f" * 64,
+        ),
     ],
-    ids=["changed actor", "changed data", "removed middle", "removed last"],
+    ids=["changed actor", "changed data", "removed middle", "removed last", "added around the log"],
 )
 def test_verify_audit_log_finds_the_first_broken_link(db, tamper):
     write_chain()
@@ -60,3 +68,36 @@ def test_the_admin_can_look_but_not_edit_or_delete(client, db):
     entry.refresh_from_db()
     assert entry.actor == "hub"
     assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_entries_appended_while_it_verifies_do_not_break_the_verification(monkeypatch):
+    """A busy hub keeps writing while the log is checked: the check sees one consistent snapshot."""
+    import threading
+
+    from django.db import connection
+
+    from audit import services
+
+    write_chain(5)
+    real = services.canonical_content
+    appended = []
+
+    def append_elsewhere() -> None:
+        write_chain(2)
+        connection.close()
+
+    def content_and_meanwhile_an_append(**fields):
+        if not appended:
+            appended.append(True)
+            writer = threading.Thread(target=append_elsewhere)
+            writer.start()
+            writer.join()
+        return real(**fields)
+
+    monkeypatch.setattr(services, "canonical_content", content_and_meanwhile_an_append)
+    result = audit_verify()
+    assert appended and result.ok, result
+    assert result.checked == 5
+    monkeypatch.setattr(services, "canonical_content", real)
+    assert audit_verify().checked == 7
