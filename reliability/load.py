@@ -157,6 +157,19 @@ def run(base_url: str, banks: list[Participant], credentials: dict) -> dict:
     dossiers_finished = Dossier.objects.filter(pk__in=accepted_dossiers, status__in=Dossier.FINISHED).count()
     verification = audit_verify()
     latencies = sorted(r["ms"] for r in results if r["status"] and r["status"] < 500)
+    by_kind = {}
+    for kind in sorted({r["kind"] for r in results}):
+        mine = [r for r in results if r["kind"] == kind]
+        times = sorted(r["ms"] for r in mine if r["status"])
+        kind_statuses: dict = {}
+        for r in mine:
+            kind_statuses[str(r["status"])] = kind_statuses.get(str(r["status"]), 0) + 1
+        by_kind[kind] = {
+            "requests": len(mine),
+            "statuses": kind_statuses,
+            "p50_ms": round(percentile(times, 0.50), 1) if times else None,
+            "p95_ms": round(percentile(times, 0.95), 1) if times else None,
+        }
     per_bank = {
         plan["bank"]: round(sum(1 for r in results if r["bank"] == plan["bank"]) / elapsed, 1) for plan in plans
     }
@@ -169,6 +182,7 @@ def run(base_url: str, banks: list[Participant], credentials: dict) -> dict:
         "statuses": statuses,
         "server_errors": sum(1 for r in results if r["status"] >= 500 or r["status"] == 0),
         "rate_limited": sum(1 for r in results if r["status"] == 429),
+        "by_kind": by_kind,
         "latency_ms": {
             "p50": round(percentile(latencies, 0.50), 1),
             "p95": round(percentile(latencies, 0.95), 1),

@@ -140,6 +140,14 @@ def _load_md(result: dict) -> list[str]:
         f"| audit log | {'verifies' if result['audit']['ok'] else '**broken**'} "
         f"({result['audit']['entries_checked']} entries) |",
         "",
+        "| request | count | answers | p50 ms | p95 ms |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {kind} | {k['requests']} | {', '.join(f'{s}: {n}' for s, n in sorted(k['statuses'].items()))} | "
+            f"{k['p50_ms']} | {k['p95_ms']} |"
+            for kind, k in result["by_kind"].items()
+        ],
+        "",
     ]
 
 
