@@ -12,6 +12,9 @@ if len(SECRET_KEY) < 32:
 # Production must be given its signing keys; it never generates them.
 SIGNING_KEYS_FILE = env_str("SIGNING_KEYS_FILE")
 SIGNING_KEYS_GENERATE = False
+# Persistent database connections (checked before each request): opening one per request costs a
+# PostgreSQL backend start every time.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
