@@ -28,6 +28,10 @@ from providers.models import Provider
 NOW = object()
 
 
+# Keeps every date the fetcher and the dossier compute from a consent's range far from year 1.
+EARLIEST_DATA_DATE = date(1970, 1, 1)
+
+
 class IllegalTransition(IllegalTransitionError):
     """The consent's current state does not allow the requested change."""
 
@@ -67,7 +71,9 @@ def _validate_request(
             f"The purpose {purpose} does not cover: {', '.join(sorted(categories - spec.categories))}."
         )
     chosen = _providers_for(categories, providers, errors)
-    if date_from > date_to:
+    if date_from < EARLIEST_DATA_DATE:
+        errors["date_from"] = f"No provider holds data from before {EARLIEST_DATA_DATE.isoformat()}."
+    elif date_from > date_to:
         errors["date_from"] = "date_from must not be after date_to."
     elif spec and not spec.allows_range(date_from, date_to):
         errors["date_from"] = f"The purpose {purpose} allows at most {spec.max_data_months} months of data."
