@@ -67,7 +67,7 @@ def loan_decide(
     if status != "approved" and approved_amount is not None:
         raise ValidationError({"approved_amount": "Only an approval carries an approved amount."})
     with transaction.atomic():
-        application = LoanApplication.objects.select_for_update().get(pk=application.pk)
+        application = LoanApplication.objects.select_for_update(no_key=True).get(pk=application.pk)
         if application.status != LoanApplication.Status.SUBMITTED:
             raise IllegalLoanTransition(f"A loan application that is {application.status} cannot become {status}.")
         if approved_amount is not None:

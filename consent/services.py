@@ -172,7 +172,14 @@ def _revoke_tokens(consent: Consent) -> None:
 
 def _transition(consent_id, target: str, *, actor: str, **stamps) -> Consent:
     with transaction.atomic():
-        consent = Consent.objects.select_for_update().select_related("bank", "business").get(pk=consent_id)
+        # Only the consent's own row, and in a mode that leaves rows pointing at it (a dossier, an access
+        # event) free to be written: locking the bank's or business's row too, as a plain FOR UPDATE of a
+        # joined query does, deadlocked against every transaction inserting a row that refers to them.
+        consent = (
+            Consent.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("bank", "business")
+            .get(pk=consent_id)
+        )
         if consent.status not in TRANSITIONS[target]:
             raise IllegalTransition(consent, target)
         previous = consent.status

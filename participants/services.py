@@ -101,7 +101,7 @@ def application_reset_secret(*, application: Application) -> str:
 def participant_suspend(*, participant: Participant) -> Participant:
     """Suspends the participant and revokes every token its clients hold. Idempotent."""
     with transaction.atomic():
-        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        participant = Participant.objects.select_for_update(no_key=True).get(pk=participant.pk)
         if participant.status == Participant.Status.SUSPENDED:
             return participant
         participant.status = Participant.Status.SUSPENDED
@@ -114,7 +114,7 @@ def participant_suspend(*, participant: Participant) -> Participant:
 
 def participant_reactivate(*, participant: Participant) -> Participant:
     with transaction.atomic():
-        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        participant = Participant.objects.select_for_update(no_key=True).get(pk=participant.pk)
         participant.status = Participant.Status.ACTIVE
         participant.suspended_at = None
         participant.save(update_fields=["status", "suspended_at"])
