@@ -149,7 +149,7 @@ def _load_md(result: dict) -> list[str]:
         "| figure | value |",
         "|---|---|",
         f"| requests | {result['requests']} |",
-        f"| achieved rate per bank, req/s | {result['achieved_rate_per_bank']} |",
+        f"| answered per second per bank, backlog included | {result['achieved_rate_per_bank']} |",
         f"| answers | {statuses} |",
         f"| 5xx or dropped | {result['server_errors']} |",
         f"| refused by the rate limits (429) | {result['rate_limited']} |",
