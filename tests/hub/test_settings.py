@@ -34,7 +34,8 @@ def test_production_refuses_to_start_without_signing_keys():
     assert "SIGNING_KEYS_FILE" in result.stderr
 
 
-def test_production_starts_with_its_secrets(tmp_path):
+def production_keys_file(tmp_path: Path) -> Path:
+    """A signing-keys file such as production is given."""
     keys = tmp_path / "keys.json"
     generated = subprocess.run(
         [
@@ -48,6 +49,11 @@ def test_production_starts_with_its_secrets(tmp_path):
         check=True,
     )
     keys.write_text(generated.stdout)
+    return keys
+
+
+def test_production_starts_with_its_secrets(tmp_path):
+    keys = production_keys_file(tmp_path)
     result = start("cdi.settings.production", SECRET_KEY="x" * 50, SIGNING_KEYS_FILE=str(keys))
     assert result.returncode == 0, result.stderr
 
