@@ -39,11 +39,9 @@ class Run:
         self.providers = list(Participant.objects.filter(slug__in=PROVIDERS))
         assert len(self.providers) == len(PROVIDERS), "the demo's sandbox providers are missing"
         webhook_subscribe(bank=self.bank, url=receiver.url, events=["dossier.ready"])
-        self.round = 0
 
     def consents(self) -> list[Consent]:
         """Fresh consents, one per demo SME, so every dossier fetches anew."""
-        self.round += 1
         today, now = timezone.localdate(), timezone.now()
         made = []
         for n in range(1, BATCH + 1):
@@ -84,7 +82,7 @@ class Run:
             ),
             240,
         )
-        dossiers = list(Dossier.objects.filter(pk__in=ids).values("pk", "status", "sources"))
+        dossiers = list(Dossier.objects.filter(pk__in=ids).values("pk", "status"))
         published = WebhookDelivery.objects.filter(payload__data__dossier_id__in=[str(i) for i in ids])
         per_dossier = {}
         for delivery in published.values_list("payload__data__dossier_id", flat=True):
