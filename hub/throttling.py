@@ -18,6 +18,7 @@ from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
 from consent.models import Consent
+from hub.heartbeat import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ _REMEMBERED_CONSENTS = 100_000
 def _redis() -> redis.Redis:
     global _client
     if _client is None:
-        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+        _client = redis_client(timeout=1.0)
     return _client
 
 

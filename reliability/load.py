@@ -8,7 +8,6 @@ import time
 from datetime import timedelta
 
 import aiohttp
-import requests
 from django.utils import timezone
 
 from bench import data
@@ -19,6 +18,7 @@ from dossiers.models import Dossier
 from hub.demo import sme_brn
 from participants.models import Participant
 from participants.services import participant_register
+from reliability import stack
 
 RATE, SECONDS = 50, 60
 CONSENTS_PER_BANK, RECORDS_PER_CONSENT = 15, 300
@@ -32,13 +32,7 @@ def seed(base_url: str, banks: list[Participant], credentials: dict) -> list[dic
     pusher = participant_register(kind="provider", name=f"Load pusher {data.unique_slug()}", data_categories=["sales"])
     plans = []
     for b, bank in enumerate(banks):
-        secret = credentials[bank.slug]
-        token = requests.post(
-            f"{base_url}/o/token/",
-            data={"grant_type": "client_credentials", "scope": "consents data dossiers"},
-            auth=(secret["client_id"], secret["client_secret"]),
-            timeout=10,
-        ).json()["access_token"]
+        token = stack.client_token(base_url, credentials[bank.slug], "consents data dossiers")
         readable, revocable = [], []
         for c in range(CONSENTS_PER_BANK):
             business = Business.objects.get(brn=sme_brn(b * CONSENTS_PER_BANK + c + 1))

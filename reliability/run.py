@@ -76,21 +76,13 @@ def main() -> int:
 
 
 def faults(stack, processes, web_port, redis_port, credentials) -> dict:
-    import requests
-
     from audit.services import audit_verify
     from providers.models import SandboxProvider
     from reliability import faults as f
 
     receiver = stack.Receiver()
     run = f.Run(f"http://127.0.0.1:{web_port}", redis_port, receiver, processes)
-    bank = credentials[run.bank.slug]
-    token = requests.post(
-        f"{run.base_url}/o/token/",
-        data={"grant_type": "client_credentials", "scope": "data"},
-        auth=(bank["client_id"], bank["client_secret"]),
-        timeout=10,
-    ).json()["access_token"]
+    token = stack.client_token(run.base_url, credentials[run.bank.slug], "data")
     batches = []
     steps = [
         ("no fault (baseline)", None, None),

@@ -56,6 +56,20 @@ def redis_server(port: int) -> subprocess.Popen:
     raise RuntimeError("the fault runs' Redis did not start; see var/bench-logs/redis.log")
 
 
+def client_token(base_url: str, client: dict, scope: str) -> str:
+    """A real access token from the hub's /o/token/ for a demo client ({"client_id", "client_secret"})."""
+    import requests
+
+    answer = requests.post(
+        f"{base_url}/o/token/",
+        data={"grant_type": "client_credentials", "scope": scope},
+        auth=(client["client_id"], client["client_secret"]),
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return answer.json()["access_token"]
+
+
 def reset_redis_data() -> None:
     shutil.rmtree(VAR / "redis", ignore_errors=True)
 

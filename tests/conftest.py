@@ -43,6 +43,16 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
+def separate_connection():
+    """Another PostgreSQL session on the test database, outside Django: to hold a lock while the code
+    under test runs."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    return psycopg.connect(" ".join(f"{k}={v}" for k, v in params.items() if k in {"dbname", "host", "port", "user"}))
+
+
 @pytest.fixture
 def bank_a(db) -> Registration:
     return participant_register(kind="bank", name="Bank A", redirect_uris=["https://bank-a.example/callback"])

@@ -1,12 +1,12 @@
 """A consent changing state locks its own row only, in a mode that lets rows referring to it be written."""
 
-import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from consent import services
 from dossiers.models import Dossier
+from tests.conftest import separate_connection
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -21,9 +21,7 @@ def test_writes_that_refer_to_the_bank_and_the_consent_go_on_while_a_transition_
     with CaptureQueriesContext(connection) as queries:
         services.consent_pause(consent=consent, user=sme.owner)
     lock = next(q["sql"] for q in queries.captured_queries if "FOR" in q["sql"] and "UPDATE" in q["sql"])
-    params = connection.get_connection_params()
-    dsn = " ".join(f"{k}={v}" for k, v in params.items() if k in {"dbname", "host", "port", "user"})
-    with psycopg.connect(dsn) as holder:
+    with separate_connection() as holder:
         holder.execute(lock)  # the transition's own lock, held open in another transaction
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '2s'")

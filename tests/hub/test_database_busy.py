@@ -5,11 +5,11 @@ import subprocess
 import sys
 import time
 
-import psycopg
 import pytest
 from django.db import OperationalError, connection
 
 from providers.apis import ConsentRecordsApi
+from tests.conftest import separate_connection
 from tests.hub.test_settings import ROOT
 from tests.providers.test_records_api import bearer, consent, ingest, sale  # noqa: F401 - fixtures
 
@@ -42,9 +42,7 @@ def test_a_table_lock_held_elsewhere_answers_503_within_the_timeout_then_reads_r
     ingest(consent, provider, [sale(n, timezone.localdate() - dt.timedelta(days=n)) for n in range(3)])
     with connection.cursor() as cursor:
         cursor.execute("SET lock_timeout = '1s'")  # what cdi/wsgi.py configures, shortened
-    params = connection.get_connection_params()
-    dsn = " ".join(f"{k}={v}" for k, v in params.items() if k in {"dbname", "host", "port", "user"})
-    with psycopg.connect(dsn) as holder:
+    with separate_connection() as holder:
         holder.execute("LOCK TABLE providers_record IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
         response = client.get(f"/api/v1/consents/{consent.pk}/records", **bearer)
