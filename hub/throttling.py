@@ -3,10 +3,9 @@ a call reaches, whoever the caller.
 
 Each limit is a counter per fixed window of ``API_RATE_WINDOW_SECONDS`` in Redis (a rate of 50 a
 second over a two-second window allows 100 in it, so a client keeping to its rate with some jitter is
-never refused); one pipelined round trip counts a request
-against every limit it falls under. Over a limit the API answers 429 with Retry-After. Should Redis
-be unreachable the request goes through (and the failure is logged): the limiter guards capacity,
-it must not take the API down with it.
+never refused); one pipelined round trip counts a request against every limit it falls under. Over a
+limit the API answers 429 with Retry-After. Should Redis be unreachable the request goes through (and
+the failure is logged): the limiter guards capacity, it must not take the API down with it.
 """
 
 import logging
