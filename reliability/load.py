@@ -3,6 +3,7 @@ reads, consent reads, dossier requests, new consent requests and revocations, mi
 every accepted write must be in the database and the audit log must verify."""
 
 import asyncio
+import json
 import random
 import time
 from datetime import timedelta
@@ -90,8 +91,12 @@ async def _drive(base_url: str, plans: list[dict]) -> list[dict]:
             async with session.request(
                 method, base_url + path, json=body, headers={"Authorization": f"Bearer {plan['token']}"}
             ) as response:
-                answer = await response.json(content_type=None)
-                status = response.status
+                status, text = response.status, await response.text()
+            try:
+                answer = json.loads(text)
+            except ValueError:
+                # Not the API's JSON (an HTML error page, an empty body): kept, to be seen in the report.
+                answer = {"unexpected_body": text[:300]}
         except (aiohttp.ClientError, TimeoutError) as exc:
             answer, status = {"error": str(exc)}, 0
         results.append(
@@ -102,6 +107,7 @@ async def _drive(base_url: str, plans: list[dict]) -> list[dict]:
                 "status": status,
                 "ms": (time.perf_counter() - started) * 1000,
                 "id": answer.get("id") if isinstance(answer, dict) else None,
+                "unexpected_body": answer.get("unexpected_body") if isinstance(answer, dict) else None,
             }
         )
 
@@ -176,6 +182,11 @@ def run(base_url: str, banks: list[Participant], credentials: dict) -> dict:
         "statuses": statuses,
         "server_errors": sum(1 for r in results if r["status"] >= 500 or r["status"] == 0),
         "rate_limited": sum(1 for r in results if r["status"] == 429),
+        "unexpected_bodies": [
+            {"status": r["status"], "path": r["path"], "body": r["unexpected_body"]}
+            for r in results
+            if r["unexpected_body"] is not None
+        ][:20],
         "by_kind": by_kind,
         "latency_ms": {
             "p50": round(percentile(latencies, 0.50), 1),

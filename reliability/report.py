@@ -40,6 +40,8 @@ def judge_faults(result: dict) -> list[str]:
 
 def judge_load(result: dict) -> list[str]:
     failures = []
+    if result.get("unexpected_bodies"):
+        failures.append(f"answers that were not the API's JSON, e.g. {result['unexpected_bodies'][0]}")
     if result["server_errors"]:
         failures.append(f"{result['server_errors']} server errors or dropped connections")
     w = result["writes"]
