@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from consent.models import Consent
 from consent.purposes import PURPOSES
 from consent.selectors import consent_for_token, consents_for_token
-from consent.services import consent_create, consent_revoke
+from consent.services import consent_create, consent_revoke, consents_expire_due
 from hub.categories import Category
 from hub.openapi import errors, page_of
 from hub.pagination import NewestFirstCursor, PageQuery
@@ -98,6 +98,7 @@ class ConsentCollectionApi(APIView):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
+        consents_expire_due(among=consents_for_token(request.auth))
         queryset = consents_for_token(request.auth).select_related("business", "bank").prefetch_related("providers")
         if "status" in filters.validated_data:
             queryset = queryset.filter(status=filters.validated_data["status"])

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
@@ -170,7 +171,8 @@ def _revoke_tokens(consent: Consent) -> None:
     get_access_token_model().objects.filter(consent_binding__consent=consent).delete()
 
 
-def _transition(consent_id, target: str, *, actor: str, **stamps) -> Consent:
+def _transition(consent_id, target: str, *, actor: str, repeatable: bool = False, **stamps) -> Consent:
+    """Moves the consent to ``target``; with ``repeatable``, a consent already there is returned unchanged."""
     with transaction.atomic():
         # Only the consent's own row, and in a mode that leaves rows pointing at it (a dossier, an access
         # event) free to be written: locking the bank's or business's row too, as a plain FOR UPDATE of a
@@ -180,6 +182,8 @@ def _transition(consent_id, target: str, *, actor: str, **stamps) -> Consent:
             .select_related("bank", "business")
             .get(pk=consent_id)
         )
+        if repeatable and consent.status == target:
+            return consent
         if consent.status not in TRANSITIONS[target]:
             raise IllegalTransition(consent, target)
         previous = consent.status
@@ -268,10 +272,8 @@ def consent_revoke(
     if user is not None:
         _require_decider(consent, user)
     consent = consent_expire_if_due(consent=consent)
-    if consent.status == Status.REVOKED:
-        return consent
     actor, by = (f"user:{user.get_username()}", "sme") if user is not None else (f"bank:{bank.slug}", "bank")
-    return _transition(consent.pk, Status.REVOKED, actor=actor, revoked_at=NOW, revoked_by=by)
+    return _transition(consent.pk, Status.REVOKED, actor=actor, repeatable=True, revoked_at=NOW, revoked_by=by)
 
 
 def consent_expire_if_due(*, consent: Consent, at: datetime | None = None) -> Consent:
@@ -285,10 +287,12 @@ def consent_expire_if_due(*, consent: Consent, at: datetime | None = None) -> Co
         return exc.consent
 
 
-def consents_expire_due(*, at: datetime | None = None) -> int:
-    """The beat sweep: expires every consent that is due. Returns how many it expired."""
+def consents_expire_due(*, at: datetime | None = None, among: QuerySet | None = None) -> int:
+    """Expires every consent that is due (the beat sweep), or every one ``among`` some, before a list shows
+    them. Returns how many it expired."""
     expired = 0
-    for consent_id in Consent.objects.due_to_expire(at).values_list("pk", flat=True):
+    consents = Consent.objects.all() if among is None else among
+    for consent_id in consents.due_to_expire(at).values_list("pk", flat=True):
         try:
             _transition(consent_id, Status.EXPIRED, actor="hub")
             expired += 1

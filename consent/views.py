@@ -32,6 +32,7 @@ OFFERED = {
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    services.consents_expire_due(among=consents_for_user(request.user))
     consents = list(consents_for_user(request.user).prefetch_related("providers"))
     sections = [
         ("pending", _("Waiting for your decision"), [Status.AWAITING_AUTHORISATION]),

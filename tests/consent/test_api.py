@@ -66,6 +66,7 @@ def test_a_bank_creates_a_consent_and_gets_an_authorize_url(client, auth_a, sme,
         ({"date_from": "01/02/2025"}, "date_from"),
         ({"expires_at": "2000-01-01T00:00:00Z"}, "expires_at"),
         ({"expires_at": "next tuesday"}, "expires_at"),
+        ({"expires_at": (timezone.now() + dt.timedelta(days=91)).isoformat()}, "expires_at"),
         ({"redirect_uri": "https://elsewhere.example/cb"}, "redirect_uri"),
     ],
 )
@@ -123,6 +124,17 @@ def test_a_consent_past_expiry_is_reported_expired_without_the_sweep(client, aut
         created_at=timezone.now() - dt.timedelta(days=40), expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
     assert client.get(f"/api/v1/consents/{consent_id}", **auth_a).json()["status"] == "expired"
+
+
+def test_a_list_never_shows_a_consent_past_expiry_as_live(client, auth_a, sme, provider):
+    consent_id = create(client, auth_a).json()["id"]
+    services.consent_authorise(consent=Consent.objects.get(pk=consent_id), user=sme.owner)
+    Consent.objects.filter(pk=consent_id).update(
+        created_at=timezone.now() - dt.timedelta(days=40), expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert client.get("/api/v1/consents?status=authorised", **auth_a).json()["results"] == []
+    expired = client.get("/api/v1/consents?status=expired", **auth_a).json()["results"]
+    assert [c["id"] for c in expired] == [consent_id]
 
 
 def test_a_token_without_the_consents_scope_is_refused_403(client, bank_a, sme, provider):

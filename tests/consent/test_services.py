@@ -89,6 +89,25 @@ def test_a_paused_consent_can_be_revoked_by_the_bank_and_revoking_again_is_harml
     assert AuditEntry.objects.filter(action="consent.revoked").count() == 1
 
 
+def test_a_revocation_racing_another_still_answers_with_the_revoked_consent(make_consent, sme, bank_a):
+    consent = services.consent_authorise(consent=make_consent(), user=sme.owner)
+    stale = Consent.objects.get(pk=consent.pk)
+    services.consent_revoke(consent=consent, user=sme.owner)
+    # The second request read the consent before the first committed: it finds it revoked under the lock.
+    again = services.consent_revoke(consent=stale, bank=bank_a.participant)
+    assert (again.status, again.revoked_by) == ("revoked", "sme")
+    assert AuditEntry.objects.filter(action="consent.revoked").count() == 1
+
+
+def test_a_paused_consent_expires_when_its_time_is_up(make_consent, sme):
+    consent = services.consent_authorise(consent=make_consent(), user=sme.owner)
+    consent = services.consent_pause(consent=consent, user=sme.owner)
+    assert services.consents_expire_due(at=consent.expires_at + dt.timedelta(seconds=1)) == 1
+    consent.refresh_from_db()
+    assert consent.status == "expired"
+    assert AuditEntry.objects.filter(action="consent.expired", object_id=str(consent.pk)).exists()
+
+
 @pytest.mark.parametrize(
     ("path", "illegal"),
     [

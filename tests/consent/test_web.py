@@ -1,6 +1,9 @@
 """The SME's pages through the Django test client (the browser tests drive the same pages in Chromium)."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from consent import services
 from consent.models import AccessEvent, Consent
@@ -14,6 +17,17 @@ def test_the_dashboard_groups_pending_active_and_past(client, sme, make_consent)
     page = client.get("/consents/")
     groups = {key: [c.pk for c in consents] for key, _title, consents in page.context["sections"]}
     assert groups == {"pending": [pending.pk], "active": [active.pk], "past": [past.pk]}
+
+
+def test_the_dashboard_files_a_consent_past_expiry_under_past(client, sme, make_consent):
+    consent = services.consent_authorise(consent=make_consent(), user=sme.owner)
+    Consent.objects.filter(pk=consent.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=40), expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    client.force_login(sme.owner)
+    groups = {key: [c.pk for c in consents] for key, _title, consents in client.get("/consents/").context["sections"]}
+    assert groups == {"pending": [], "active": [], "past": [consent.pk]}
+    assert Consent.objects.get(pk=consent.pk).status == "expired"
 
 
 def test_the_dashboard_needs_a_login(client, db):
