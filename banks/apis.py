@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from banks.models import WEBHOOK_EVENTS, WebhookSubscription
 from banks.services import webhook_delete, webhook_subscribe
+from consent.permissions import BANK_WIDE
 from hub.fields import http_url_validator
 from hub.openapi import errors, page_of
 from hub.pagination import NewestFirstCursor, PageQuery
@@ -25,6 +26,7 @@ class WebhookOutput(serializers.Serializer):
 
 class WebhookCollectionApi(APIView):
     required_scopes = ["consents"]
+    permission_classes = BANK_WIDE
 
     class InputSerializer(StrictInputSerializer):
         # What the schema states as a pattern, and no longer than the stored column.
@@ -58,6 +60,7 @@ class WebhookCollectionApi(APIView):
 
 class WebhookDetailApi(APIView):
     required_scopes = ["consents"]
+    permission_classes = BANK_WIDE
 
     @extend_schema(request=None, responses={204: None, **errors(404)}, summary="Unsubscribe")
     def delete(self, request: Request, webhook_id) -> Response:

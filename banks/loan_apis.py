@@ -1,3 +1,4 @@
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
@@ -7,7 +8,7 @@ from rest_framework.views import APIView
 
 from banks.loans import loan_decide, loan_submit
 from banks.models import LoanApplication
-from consent.selectors import consent_for_token
+from consent.selectors import consent_for_token, consents_for_token
 from hub.fields import MoneyField, NullOnlyField
 from hub.openapi import errors, page_of
 from hub.pagination import NewestFirstCursor, PageQuery
@@ -32,12 +33,13 @@ class LoanOutput(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
 
 
+def _visible(request: Request) -> QuerySet:
+    """The bank's loan applications, or with a consent-bound token those under its one consent."""
+    return LoanApplication.objects.filter(bank=participant_of(request), consent__in=consents_for_token(request.auth))
+
+
 def _own(request: Request, application_id) -> LoanApplication:
-    application = (
-        LoanApplication.objects.select_related("business", "bank")
-        .filter(pk=application_id, bank=participant_of(request))
-        .first()
-    )
+    application = _visible(request).select_related("business", "bank").filter(pk=application_id).first()
     if application is None:
         raise Http404
     return application
@@ -79,7 +81,7 @@ class LoanCollectionApi(APIView):
         summary="Your loan applications",
     )
     def get(self, request: Request) -> Response:
-        queryset = LoanApplication.objects.filter(bank=participant_of(request)).select_related("business")
+        queryset = _visible(request).select_related("business")
         paginator = NewestFirstCursor()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(LoanOutput(page, many=True).data)

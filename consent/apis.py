@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consent.models import Consent
+from consent.permissions import BANK_WIDE
 from consent.purposes import PURPOSES
 from consent.selectors import consent_for_token, consents_for_token
 from consent.services import consent_create, consent_revoke, consents_expire_due
@@ -77,6 +78,12 @@ class ConsentCollectionApi(APIView):
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(Consent.Status.values, required=False)
+
+    def get_permissions(self):
+        # Listing is open to a consent-bound token (it sees its one consent); asking for a new consent is not.
+        if self.request.method == "POST":
+            return [permission() for permission in BANK_WIDE]
+        return super().get_permissions()
 
     @extend_schema(
         request=InputSerializer, responses={201: ConsentOutput, **errors(400)}, summary="Ask a business for consent"

@@ -7,7 +7,8 @@ from rest_framework import serializers
 _ERROR_DESCRIPTIONS = {
     400: "The request is invalid: `fields` names each invalid field with its messages.",
     401: "The access token is missing, invalid, expired or revoked.",
-    403: "The token lacks the scope, or the consent's state does not allow this now.",
+    403: "The token lacks the scope, the consent's state does not allow this now, or a token issued for one "
+    "consent was used for a call on behalf of the whole bank.",
     404: "No such object visible to this caller.",
     409: "The object's current state does not allow this change.",
     413: "The request carries too much.",
@@ -21,7 +22,7 @@ class ErrorOutput(serializers.Serializer):
 
     error = serializers.CharField(
         help_text="A stable code such as validation_error, invalid_token, forbidden, consent_not_live, "
-        "not_found, illegal_transition, payload_too_large, rate_limited, temporarily_unavailable."
+        "consent_bound_token, not_found, illegal_transition, payload_too_large, rate_limited, temporarily_unavailable."
     )
     detail = serializers.CharField(help_text="What went wrong, for a person.")
 

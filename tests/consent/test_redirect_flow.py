@@ -1,10 +1,13 @@
 """/o/authorize/ with consent_id: the review page, the decision, the code, the consent-bound token."""
 
+from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from oauth2_provider.models import AccessToken
 
+from banks.loans import loan_submit
+from banks.models import WebhookSubscription
 from consent import services
 from consent.models import Consent
 from tests.conftest import basic_auth, pkce_pair
@@ -28,13 +31,11 @@ def query(response) -> dict:
     return {k: v[0] for k, v in parse_qs(urlparse(response["Location"]).query).items()}
 
 
-def approve(client, bank, consent):
+def approve(client, bank, consent, scope="data"):
     verifier, challenge = pkce_pair()
     page = client.get("/o/authorize/", params(bank, consent, challenge))
     assert page.status_code == 200
-    redirect = client.post(
-        "/o/authorize/", {**params(bank, consent, challenge), "scope": "data", "decision": "approve"}
-    )
+    redirect = client.post("/o/authorize/", {**params(bank, consent, challenge), "scope": scope, "decision": "approve"})
     assert redirect.status_code == 302
     token = client.post(
         "/o/token/",
@@ -106,6 +107,39 @@ def test_a_consent_bound_token_cannot_see_another_consent(client, bank_a, sme, m
     assert consent_for_token(bound, consent.pk) == consent
     with pytest.raises(Http404):
         consent_for_token(bound, other.pk)
+
+
+def test_a_consent_bound_token_reaches_nothing_else_of_the_bank_through_the_api(client, bank_a, sme, make_consent):
+    consent = make_consent()
+    other = services.consent_authorise(consent=make_consent(), user=sme.owner)
+    other_loan = loan_submit(
+        bank=bank_a.participant, consent=other, amount=Decimal("1000"), currency="HKD", product="term_loan"
+    )
+    client.force_login(sme.owner)
+    token = approve(client, bank_a, consent, scope="consents data dossiers loans")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token['access_token']}"}
+    own_loan = client.post(
+        "/api/v1/loan-applications",
+        {"consent_id": str(consent.pk), "amount": "5000.00", "currency": "HKD", "product": "overdraft"},
+        content_type="application/json",
+        **auth,
+    )
+    assert own_loan.status_code == 201
+
+    assert [c["id"] for c in client.get("/api/v1/consents", **auth).json()["results"]] == [str(consent.pk)]
+    loans = client.get("/api/v1/loan-applications", **auth).json()["results"]
+    assert [loan["id"] for loan in loans] == [own_loan.json()["id"]]
+    assert client.get(f"/api/v1/loan-applications/{other_loan.pk}", **auth).status_code == 404
+    # Calls that act for the whole bank want the bank's own client token.
+    for method, path, payload in [
+        ("post", "/api/v1/consents", {}),
+        ("post", "/api/v1/webhooks", {"url": "https://bank-a.example/hook", "events": ["consent.revoked"]}),
+        ("get", "/api/v1/webhooks", None),
+    ]:
+        response = getattr(client, method)(path, payload, content_type="application/json", **auth)
+        assert response.status_code == 403, (path, response.content)
+        assert response.json()["error"] == "consent_bound_token"
+    assert not WebhookSubscription.objects.exists()
 
 
 def test_rejection_sends_access_denied_to_the_bank(client, bank_a, sme, make_consent):
