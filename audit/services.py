@@ -94,7 +94,7 @@ def audit_verify() -> Verification:
             return Verification(False, checked, entry.sequence, "content does not match its hash")
         prev_hash = entry.hash
     if head is None:
-        return Verification(True, checked)
+        return _seals_verify(checked)
     if head.length != checked or head.last_hash != prev_hash:
         return Verification(False, checked, checked + 1, "entries after this one were removed")
     # The newest entry is read before the head: every entry committed by then is counted in the head
@@ -102,4 +102,12 @@ def audit_verify() -> Verification:
     newest = AuditEntry.objects.aggregate(newest=Max("sequence"))["newest"] or 0
     if newest > ChainHead.objects.get(id=1).length:
         return Verification(False, checked, newest, "an entry was added without extending the chain")
-    return Verification(True, checked)
+    return _seals_verify(checked)
+
+
+def _seals_verify(checked: int) -> Verification:
+    # Data accesses are written beside the chain and sealed into it in batches; their seals are part of it.
+    from consent.services import access_seals_verify
+
+    seals = access_seals_verify()
+    return Verification(seals.ok, checked, seals.broken_at, seals.reason)

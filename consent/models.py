@@ -154,7 +154,11 @@ class ConsentReceipt(models.Model):
 
 
 class AccessEvent(models.Model):
-    """One fetch from a provider or one read by the bank under a consent: the SME's access history."""
+    """One fetch from a provider or one read by the bank under a consent: the SME's access history.
+
+    Written on the request's own path as a plain insert, then sealed into the hash-chained audit log
+    in batches, so a read costs one statement and every access still ends up in the chain.
+    """
 
     class Kind(models.TextChoices):
         FETCH = "fetch", _("Fetched from the provider")
@@ -166,6 +170,8 @@ class AccessEvent(models.Model):
     provider = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     category = models.CharField(max_length=20, blank=True, choices=Category.choices)
     record_count = models.PositiveIntegerField(default=0)
+    # The audit entry whose digest covers this event; empty until the next seal (consent.services.access_seal).
+    seal = models.ForeignKey("audit.AuditEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-at"]

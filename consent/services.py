@@ -5,7 +5,11 @@ transaction writes the audit entry, issues the signed receipt and queues the ban
 webhooks (sent once the transaction commits).
 """
 
-from datetime import date, datetime
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from itertools import groupby
+from operator import itemgetter
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -14,7 +18,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
-from audit.services import audit_record
+from audit.models import AuditEntry, ChainHead
+from audit.services import Verification, audit_record
 from banks.services import webhook_publish
 from businesses.models import Business, Membership
 from consent.models import FINAL, TRANSITIONS, AccessEvent, Consent, Status
@@ -321,3 +326,67 @@ def access_reads_record(*, consent_id, counts: dict[str, int]) -> None:
     rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(counts))
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {rows}", params)  # noqa: S608 - values are parameters
+
+
+def _access_content(event: dict) -> bytes:
+    content = {
+        "id": event["id"],
+        "consent": str(event["consent_id"]),
+        "at": event["at"].astimezone(UTC).isoformat(timespec="microseconds"),
+        "kind": event["kind"],
+        "provider": event["provider_id"],
+        "category": event["category"],
+        "record_count": event["record_count"],
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+
+
+_SEALED_FIELDS = ("id", "consent_id", "at", "kind", "provider_id", "category", "record_count")
+
+
+def access_seal(*, batch: int = 5000) -> int:
+    """Seals the access events written since the last seal into the audit log: one entry whose digest
+    covers each event's content, so changing or removing a sealed event breaks the log's verification.
+    Returns how many events it sealed (beat runs it until it returns 0)."""
+    with transaction.atomic():
+        # Taken first, as audit_record would: sealers queue here instead of sealing the same events twice.
+        ChainHead.objects.select_for_update().get_or_create(id=1)
+        events = list(AccessEvent.objects.filter(seal__isnull=True).order_by("id").values(*_SEALED_FIELDS)[:batch])
+        if not events:
+            return 0
+        digest = hashlib.sha256(b"\n".join(_access_content(event) for event in events)).hexdigest()
+        ids = [event["id"] for event in events]
+        entry = audit_record(
+            actor="hub",
+            action="access.sealed",
+            object_type="access_events",
+            object_id=f"{ids[0]}-{ids[-1]}",
+            data={"count": len(ids), "digest": digest},
+        )
+        sealed = AccessEvent.objects.filter(id__in=ids, seal__isnull=True).update(seal=entry)
+        if sealed != len(ids):
+            raise RuntimeError("access events were sealed by another transaction meanwhile")
+    return len(ids)
+
+
+def access_seals_verify() -> Verification:
+    """Recomputes every seal's digest from the events it covers: reports the first seal whose events
+    were changed, removed or added to. Part of audit_verify."""
+    seals = {entry.pk: entry for entry in AuditEntry.objects.filter(action="access.sealed").only("sequence", "data")}
+    checked = len(seals)
+    broken: list[AuditEntry] = []
+    events = AccessEvent.objects.filter(seal__isnull=False).order_by("seal_id", "id").values("seal_id", *_SEALED_FIELDS)
+    for seal_id, sealed in groupby(events.iterator(chunk_size=5000), key=itemgetter("seal_id")):
+        entry = seals.pop(seal_id, None)
+        if entry is None:
+            return Verification(False, checked, None, f"access events point at seal {seal_id}, which is not in the log")
+        contents = [_access_content(event) for event in sealed]
+        digest = hashlib.sha256(b"\n".join(contents)).hexdigest()
+        if (len(contents), digest) != (entry.data.get("count"), entry.data.get("digest")):
+            broken.append(entry)
+    # A seal left over covers events that are all gone.
+    broken += seals.values()
+    if broken:
+        first = min(broken, key=lambda entry: entry.sequence)
+        return Verification(False, checked, first.sequence, "access events it seals were changed or removed")
+    return Verification(True, checked)
