@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.forms import AllowForm
 from oauth2_provider.views import AuthorizationView
@@ -99,4 +100,4 @@ class ConsentAuthorizationView(AuthorizationView):
         raise Http404
 
     def form_invalid(self, form: ConsentDecisionForm) -> HttpResponse:
-        return HttpResponseBadRequest("The decision form was incomplete or altered; start again from the bank.")
+        return HttpResponseBadRequest(_("The decision form was incomplete or altered; start again from the bank."))

@@ -44,17 +44,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "consent/dashboard.html", {"sections": grouped, "businesses": businesses})
 
 
-def _history(consent: Consent) -> list[dict]:
-    """State changes from the audit log and data accesses, newest first."""
+# The page lists this many of the newest accesses and says so when there are more.
+HISTORY_ACCESSES = 500
+
+
+def _history(consent: Consent) -> tuple[list[dict], bool]:
+    """State changes from the audit log and data accesses, newest first; and whether older accesses were left out."""
     changes = [
-        {"at": entry.at, "kind": "change", "action": entry.action, "actor": entry.actor}
+        {"at": entry.at, "kind": "change", "action": entry.action, "actor": entry.actor, "data": entry.data}
         for entry in AuditEntry.objects.filter(object_type="consent", object_id=str(consent.pk))
     ]
     accesses = [
         {"at": event.at, "kind": event.kind, "event": event}
-        for event in consent.access_events.select_related("provider")[:500]
+        for event in consent.access_events.select_related("provider")[: HISTORY_ACCESSES + 1]
     ]
-    return sorted(changes + accesses, key=lambda item: item["at"], reverse=True)
+    shortened = len(accesses) > HISTORY_ACCESSES
+    return sorted(changes + accesses[:HISTORY_ACCESSES], key=lambda item: item["at"], reverse=True), shortened
 
 
 @login_required
@@ -67,8 +72,9 @@ def detail(request: HttpRequest, consent_id) -> HttpResponse:
         "actions": OFFERED.get(consent.status, []) if membership.can_decide else [],
         "receipts": consent.receipts.all(),
         "dossiers": consent.dossiers.all(),
-        "history": _history(consent),
     }
+    context["history"], shortened = _history(consent)
+    context["history_limit"] = HISTORY_ACCESSES if shortened else None
     return render(request, "consent/detail.html", context)
 
 

@@ -142,6 +142,20 @@ def test_a_consent_bound_token_reaches_nothing_else_of_the_bank_through_the_api(
     assert not WebhookSubscription.objects.exists()
 
 
+def test_a_link_with_a_redirect_uri_the_bank_never_registered_explains_itself_and_redirects_nowhere(
+    client, bank_a, sme, make_consent
+):
+    consent = make_consent()
+    client.force_login(sme.owner)
+    wrong = {**params(bank_a, consent, pkce_pair()[1]), "redirect_uri": "https://elsewhere.example/cb"}
+    page = client.get("/o/authorize/", wrong)
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert "This link from the bank cannot be used" in text
+    assert "invalid_request" in text
+    assert Consent.objects.get(pk=consent.pk).status == "awaiting_authorisation"
+
+
 def test_rejection_sends_access_denied_to_the_bank(client, bank_a, sme, make_consent):
     consent = make_consent()
     client.force_login(sme.signatory)

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from audit.services import audit_record
 from consent import services
 from consent.models import AccessEvent, Consent
 
@@ -38,7 +39,9 @@ def test_a_user_of_another_business_gets_404_everywhere(client, sme, make_consen
     consent = make_consent()
     client.force_login(sme.outsider)
     assert client.get(f"/consents/{consent.pk}/").status_code == 404
-    assert client.post(f"/consents/{consent.pk}/approve/").status_code == 404
+    missing = client.post(f"/consents/{consent.pk}/approve/")
+    assert missing.status_code == 404
+    assert "There is nothing here, or nothing you may see." in missing.content.decode()
     assert consent.pk not in [c.pk for _k, _t, cs in client.get("/consents/").context["sections"] for c in cs]
 
 
@@ -48,7 +51,9 @@ def test_a_viewer_sees_the_detail_but_no_actions_and_cannot_post_one(client, sme
     page = client.get(f"/consents/{consent.pk}/")
     assert page.status_code == 200
     assert page.context["actions"] == []
-    assert client.post(f"/consents/{consent.pk}/approve/").status_code == 403
+    refused = client.post(f"/consents/{consent.pk}/approve/")
+    assert refused.status_code == 403
+    assert "Only an owner or an authorised signatory can decide" in refused.content.decode()
     assert Consent.objects.get(pk=consent.pk).status == "awaiting_authorisation"
 
 
@@ -98,6 +103,36 @@ def test_the_detail_shows_receipts_and_access_history(client, sme, make_consent,
     download = client.get(f"/consents/{consent.pk}/receipts/{receipt.pk}.jws")
     assert download["Content-Type"] == "application/jose"
     assert download.content.decode() == receipt.jws
+
+
+def test_the_history_tells_the_sme_when_the_hub_deleted_the_data(client, sme, make_consent):
+    consent = services.consent_revoke(
+        consent=services.consent_authorise(consent=make_consent(), user=sme.owner), user=sme.owner
+    )
+    audit_record(
+        actor="hub",
+        action="consent.data_purged",
+        object_type="consent",
+        object_id=str(consent.pk),
+        data={"reason": "consent_revoked", "deleted": {"sales": 3}, "total": 3},
+    )
+    client.force_login(sme.owner)
+    page = client.get(f"/consents/{consent.pk}/").content.decode()
+    assert "The hub deleted the 3 records it held for this consent." in page
+    assert "consent.data_purged" not in page
+
+
+def test_a_long_history_says_that_only_the_newest_accesses_are_listed(client, sme, make_consent):
+    consent = services.consent_authorise(consent=make_consent(), user=sme.owner)
+    client.force_login(sme.owner)
+    AccessEvent.objects.bulk_create(
+        AccessEvent(consent=consent, kind="read", category="sales", record_count=1) for _ in range(500)
+    )
+    assert "data accesses are listed" not in client.get(f"/consents/{consent.pk}/").content.decode()
+    AccessEvent.objects.create(consent=consent, kind="read", category="sales", record_count=1)
+    page = client.get(f"/consents/{consent.pk}/")
+    assert "Only the newest 500 data accesses are listed." in page.content.decode()
+    assert sum(item["kind"] == "read" for item in page.context["history"]) == 500
 
 
 def test_the_pages_switch_to_traditional_chinese(client, sme, make_consent):
