@@ -7,6 +7,7 @@ import time
 import pytest
 
 from banks.models import WebhookDelivery, WebhookSubscription
+from banks.services import TransientDeliveryError, webhook_deliver
 from consent import services
 from tests.conftest import obtain_token
 from tests.receivers import start_receiver
@@ -108,3 +109,30 @@ def test_webhook_api_validates_lists_and_deletes_only_the_banks_own(client, bank
     assert client.delete(f"/api/v1/webhooks/{created['id']}", HTTP_AUTHORIZATION=f"Bearer {token_b}").status_code == 404
     assert client.delete(f"/api/v1/webhooks/{created['id']}", HTTP_AUTHORIZATION=f"Bearer {token_a}").status_code == 204
     assert not WebhookSubscription.objects.filter(active=True).exists()
+
+
+def test_a_delivery_is_given_up_after_the_last_attempt_and_kept(client, receiver, bank_a, sme, make_consent, settings):
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
+    receiver.fail_first = 100
+    subscribe(client, bank_a, receiver.url, ["consent.rejected"])
+    services.consent_reject(consent=make_consent(), user=sme.owner)
+    event_id = WebhookDelivery.objects.get().pk
+    with pytest.raises(TransientDeliveryError):
+        webhook_deliver(event_id=event_id)
+    delivery = webhook_deliver(event_id=event_id)
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 2, 503)
+    # Given up means given up: a late retry sends nothing.
+    assert webhook_deliver(event_id=event_id).attempts == 2
+    assert receiver.calls == 2
+
+
+def test_expiry_is_announced_to_the_bank(client, receiver, bank_a, sme, make_consent):
+    subscription = subscribe(client, bank_a, receiver.url, ["consent.expired"])
+    consent = services.consent_authorise(consent=make_consent(), user=sme.owner)
+    assert services.consents_expire_due(at=consent.expires_at) == 1
+    delivery = webhook_deliver(event_id=WebhookDelivery.objects.get().pk)
+    assert delivery.status == "delivered"
+    (received,) = receiver.received
+    assert received.json()["type"] == "consent.expired"
+    assert received.json()["data"] == {"consent_id": str(consent.pk), "status": "expired", "business_brn": "12345678"}
+    assert verify(subscription["secret"], received)
