@@ -154,7 +154,8 @@ class ConsentReceipt(models.Model):
 
 
 class AccessEvent(models.Model):
-    """One fetch from a provider or one read by the bank under a consent: the SME's access history.
+    """One fetch from a provider, or one read of records or of a dossier by the bank under a consent: the
+    SME's access history.
 
     Written on the request's own path as a plain insert, then sealed into the hash-chained audit log
     in batches, so a read costs one statement and every access still ends up in the chain.
@@ -163,6 +164,7 @@ class AccessEvent(models.Model):
     class Kind(models.TextChoices):
         FETCH = "fetch", _("Fetched from the provider")
         READ = "read", _("Read by the bank")
+        DOSSIER = "dossier", _("Credit dossier sent to the bank")
 
     consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="access_events")
     at = models.DateTimeField(default=timezone.now)

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from consent.selectors import consent_for_token, consents_for_token
 from dossiers.models import Dossier
-from dossiers.services import dossier_request
+from dossiers.services import dossier_read, dossier_request
 from hub.openapi import errors
 from hub.permissions import participant_of
 
@@ -42,10 +42,16 @@ class DossierDetailApi(APIView):
     required_scopes = ["dossiers"]
 
     @extend_schema(
-        responses={200: DossierOutput, **errors(404)}, summary="A dossier: poll until ready, partial or failed"
+        responses={200: DossierOutput, **errors(404)},
+        summary="A dossier: poll until ready, partial or failed (served only while its consent is live)",
     )
     def get(self, request: Request, dossier_id) -> Response:
-        dossier = Dossier.objects.filter(pk=dossier_id, consent__in=consents_for_token(request.auth)).first()
+        dossier = (
+            Dossier.objects.filter(pk=dossier_id, consent__in=consents_for_token(request.auth))
+            .select_related("consent")
+            .first()
+        )
         if dossier is None:
             raise Http404
+        dossier_read(dossier=dossier)
         return Response(DossierOutput(dossier).data)

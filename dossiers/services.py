@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from banks.services import webhook_publish
-from consent.models import Consent
+from consent.models import AccessEvent, Consent
+from consent.services import consent_expire_if_due
 from dossiers.metrics import DossierMetrics
 from dossiers.models import Dossier
 from hub import keys
@@ -129,6 +130,19 @@ def _sources(consent: Consent, sessions: list[FetchSession]) -> list[dict]:
         for row in pushed
     ]
     return sorted(sources, key=lambda source: (source["provider"], source["category"]))
+
+
+def dossier_read(*, dossier: Dossier) -> None:
+    """The bank reads a dossier: only while its consent is live, and a finished one goes to the access history."""
+    consent = consent_expire_if_due(consent=dossier.consent)
+    if not consent.is_live():
+        raise ConsentNotLive(f"The consent is {consent.status}; its dossiers are no longer served.")
+    if dossier.status in (Dossier.Status.READY, Dossier.Status.PARTIAL):
+        AccessEvent.objects.create(
+            consent=consent,
+            kind=AccessEvent.Kind.DOSSIER,
+            record_count=sum(source["records"] for source in dossier.sources),
+        )
 
 
 def _finish(dossier: Dossier, token: uuid.UUID, status: str, **fields) -> bool:

@@ -94,10 +94,12 @@ def test_the_detail_shows_receipts_and_access_history(client, sme, make_consent,
         consent=consent, kind="fetch", provider=provider.participant, category="sales", record_count=120
     )
     AccessEvent.objects.create(consent=consent, kind="read", category="sales", record_count=100)
+    AccessEvent.objects.create(consent=consent, kind="dossier", record_count=120)
     client.force_login(sme.owner)
     page = client.get(f"/consents/{consent.pk}/").content.decode()
     assert "120 Sales records fetched from Shop One" in page
     assert "Bank A read 100 Sales records" in page
+    assert "Bank A received the credit dossier built from 120 records" in page
     assert "Approved." in page
     receipt = consent.receipts.get()
     download = client.get(f"/consents/{consent.pk}/receipts/{receipt.pk}.jws")

@@ -195,3 +195,31 @@ def test_a_dossier_over_pushed_records_needs_no_fetch(client, bank_a, sme, make_
             "fetched_at": None,
         }
     ]
+
+
+def test_a_read_dossier_goes_to_the_access_history_and_none_is_served_once_the_consent_ends(
+    client, bank_a, sme, make_consent
+):
+    from consent import services
+    from consent.models import AccessEvent
+
+    consent = services.consent_authorise(consent=make_consent(), user=sme.owner)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {obtain_token(client, bank_a)['access_token']}"}
+    dossier = Dossier.objects.create(consent=consent, bank=bank_a.participant)
+    assert client.get(f"/api/v1/dossiers/{dossier.pk}", **auth).json()["status"] == "queued"
+    # Polling a dossier still being built shows no data, so nothing is written to the history.
+    assert not AccessEvent.objects.filter(kind="dossier").exists()
+
+    sources = [{"provider": "shop-one", "category": "sales", "status": "completed", "records": 42, "rejected": 0}]
+    Dossier.objects.filter(pk=dossier.pk).update(
+        status="ready", progress=1, sources=sources, generated_at=timezone.now(), signature="x.y.z"
+    )
+    assert client.get(f"/api/v1/dossiers/{dossier.pk}", **auth).status_code == 200
+    event = AccessEvent.objects.get(kind="dossier")
+    assert (event.consent_id, event.record_count) == (consent.pk, 42)
+
+    services.consent_revoke(consent=consent, user=sme.owner)
+    refused = client.get(f"/api/v1/dossiers/{dossier.pk}", **auth)
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "consent_not_live"
+    assert AccessEvent.objects.filter(kind="dossier").count() == 1
