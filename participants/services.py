@@ -3,11 +3,15 @@
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.validators import AllowedURIValidator
 
 from participants.models import Application, Participant
 
@@ -19,21 +23,106 @@ class Registration:
     client_secret: str
 
 
-def _validate(*, kind: str, name: str, redirect_uris: list[str], api_base: str, data_categories: list[str]) -> None:
-    errors: dict[str, str] = {}
-    if kind not in Participant.Kind.values:
-        errors["kind"] = f"Unknown kind {kind!r}; use one of {', '.join(Participant.Kind.values)}."
-    if not name.strip() or not slugify(name):
-        errors["name"] = "A participant needs a name with at least one letter or digit."
-    elif Participant.objects.filter(name=name).exists() or Participant.objects.filter(slug=slugify(name)).exists():
-        errors["name"] = f"A participant named {name!r} is already registered."
-    if kind != Participant.Kind.PROVIDER and (api_base or data_categories):
-        errors["api_base"] = "Only providers declare an API base and data categories."
+def _api_base_error(*, kind: str, api_base: str) -> str | None:
+    if not api_base:
+        return None
+    if kind != Participant.Kind.PROVIDER:
+        return _("Only providers declare an API base.")
+    if len(api_base) > Participant._meta.get_field("api_base").max_length:
+        return _("The API base may be at most 300 characters long.")
+    try:
+        URLValidator(schemes=["http", "https"])(api_base)
+    except ValidationError:
+        return _("%(url)r is not an http or https URL.") % {"url": api_base}
+    return None
+
+
+def _redirect_uris_error(*, kind: str, redirect_uris: list[str]) -> str | None:
+    if not redirect_uris:
+        return None
+    if kind != Participant.Kind.BANK:
+        return _("Only banks send users through the authorization-code redirect.")
+    # The toolkit's own check, the one it applies to an application's redirect URIs.
+    schemes = oauth2_settings.ALLOWED_REDIRECT_URI_SCHEMES
+    validator = AllowedURIValidator(
+        schemes,
+        name="redirect uri",
+        allow_path=True,
+        allow_query=True,
+        allow_hostname_wildcard=oauth2_settings.ALLOW_URI_WILDCARDS,
+    )
+    refused = []
+    for uri in redirect_uris:
+        try:
+            validator(uri)
+        except ValidationError:
+            refused.append(repr(uri))
+    if not refused:
+        return None
+    return _(
+        "Not a redirect URI the hub accepts: %(uris)s. Use an absolute URI with one of the schemes %(schemes)s "
+        "and no fragment."
+    ) % {"uris": ", ".join(refused), "schemes": ", ".join(schemes)}
+
+
+def _data_categories_error(*, kind: str, data_categories: object) -> str | None:
+    if not data_categories:
+        return None
+    if not isinstance(data_categories, list) or not all(isinstance(c, str) for c in data_categories):
+        return _('Data categories are a list of category names, such as ["sales"].')
+    if kind != Participant.Kind.PROVIDER:
+        return _("Only providers declare data categories.")
     unknown = sorted(set(data_categories) - set(Participant.valid_categories()))
     if unknown:
-        errors["data_categories"] = f"Unknown categories: {', '.join(unknown)}."
-    if redirect_uris and kind != Participant.Kind.BANK:
-        errors["redirect_uri"] = "Only banks send users through the authorization-code redirect."
+        return _("Unknown categories: %(unknown)s; use %(known)s.") % {
+            "unknown": ", ".join(unknown),
+            "known": ", ".join(Participant.valid_categories()),
+        }
+    return None
+
+
+def _name_error(*, name: str, existing: Participant | None) -> str | None:
+    slug = slugify(name)
+    if not name.strip() or not slug:
+        return _("A participant needs a name with at least one letter or digit.")
+    if len(slug) > Participant._meta.get_field("slug").max_length:
+        return _("The name is too long for a slug; shorten it.")
+    others = Participant.objects.exclude(pk=existing.pk) if existing else Participant.objects.all()
+    if others.filter(name=name).exists():
+        return _("A participant named %(name)r is already registered.") % {"name": name}
+    if existing is None and others.filter(slug=slug).exists():
+        return _("The name %(name)r gives the slug %(slug)r, which another participant already has.") % {
+            "name": name,
+            "slug": slug,
+        }
+    return None
+
+
+def participant_validate(
+    *,
+    kind: str,
+    name: str,
+    redirect_uris: list[str] | None = None,
+    api_base: str = "",
+    data_categories: list[str] | None = None,
+    existing: Participant | None = None,
+) -> None:
+    """Raises a ValidationError keyed by field (``kind``, ``name``, ``api_base``, ``redirect_uris``,
+    ``data_categories``) for everything wrong with a registration, or with an edit of ``existing``
+    (whose slug never changes and whose own name does not count as taken)."""
+    errors = {}
+    if kind not in Participant.Kind.values:
+        errors["kind"] = _("Unknown kind %(kind)r; use one of %(kinds)s.") % {
+            "kind": kind,
+            "kinds": ", ".join(Participant.Kind.values),
+        }
+    checks = {
+        "name": _name_error(name=name, existing=existing),
+        "api_base": _api_base_error(kind=kind, api_base=api_base),
+        "redirect_uris": _redirect_uris_error(kind=kind, redirect_uris=redirect_uris or []),
+        "data_categories": _data_categories_error(kind=kind, data_categories=data_categories or []),
+    }
+    errors.update({field: message for field, message in checks.items() if message})
     if errors:
         raise ValidationError(errors)
 
@@ -49,7 +138,9 @@ def participant_register(
     """Creates the participant and its confidential OAuth client. The raw secret is returned once."""
     redirect_uris = redirect_uris or []
     data_categories = data_categories or []
-    _validate(kind=kind, name=name, redirect_uris=redirect_uris, api_base=api_base, data_categories=data_categories)
+    participant_validate(
+        kind=kind, name=name, redirect_uris=redirect_uris, api_base=api_base, data_categories=data_categories
+    )
     secret = generate_client_secret()
     grant = (
         Application.GRANT_AUTHORIZATION_CODE
@@ -72,7 +163,8 @@ def participant_register(
             )
     except IntegrityError:
         # Two registrations raced past the check above: the unique constraint decides.
-        raise ValidationError({"name": f"A participant named {name!r} is already registered."}) from None
+        taken = _("A participant named %(name)r is already registered.") % {"name": name}
+        raise ValidationError({"name": taken}) from None
     return Registration(participant=participant, application=application, client_secret=secret)
 
 

@@ -3,8 +3,15 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hub.errors import describe
 from participants.services import participant_register
+
+# The service names the fields it refuses; the operator typed these options.
+OPTIONS = {
+    "name": "NAME",
+    "redirect_uris": "--redirect-uri",
+    "api_base": "--api-base",
+    "data_categories": "--categories",
+}
 
 
 class Command(BaseCommand):
@@ -31,7 +38,8 @@ class Command(BaseCommand):
                 data_categories=[c.strip() for c in categories.split(",") if c.strip()],
             )
         except ValidationError as exc:
-            raise CommandError(describe(exc)) from None
+            refused = [f"{OPTIONS.get(field, field)}: {' '.join(why)}" for field, why in exc.message_dict.items()]
+            raise CommandError(" ".join(refused)) from None
         output = {
             "slug": registration.participant.slug,
             "kind": registration.participant.kind,
