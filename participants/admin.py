@@ -9,6 +9,7 @@ from participants.services import (
     participant_reactivate,
     participant_register,
     participant_suspend,
+    participant_update,
     participant_validate,
 )
 
@@ -107,8 +108,15 @@ class ParticipantAdmin(admin.ModelAdmin):
         return form
 
     def save_model(self, request: HttpRequest, obj: Participant, form: ParticipantForm, change: bool) -> None:
+        actor = f"user:{request.user.get_username()}"
         if change:
-            obj.save(update_fields=["name", "api_base", "data_categories"])
+            participant_update(
+                participant=obj,
+                name=obj.name,
+                api_base=obj.api_base,
+                data_categories=obj.data_categories,
+                actor=actor,
+            )
             return
         registration = participant_register(
             kind=self.kind or obj.kind,
@@ -116,6 +124,7 @@ class ParticipantAdmin(admin.ModelAdmin):
             redirect_uris=form.cleaned_data.get("redirect_uris", "").split(),
             api_base=obj.api_base,
             data_categories=obj.data_categories,
+            actor=actor,
         )
         obj.pk = registration.participant.pk
         messages.warning(
@@ -127,13 +136,13 @@ class ParticipantAdmin(admin.ModelAdmin):
     @admin.action(description="Suspend: refuse tokens and revoke the live ones")
     def suspend(self, request: HttpRequest, queryset: QuerySet) -> None:
         for participant in queryset:
-            participant_suspend(participant=participant)
+            participant_suspend(participant=participant, actor=f"user:{request.user.get_username()}")
         self.message_user(request, f"Suspended {queryset.count()} participant(s).")
 
     @admin.action(description="Reactivate")
     def reactivate(self, request: HttpRequest, queryset: QuerySet) -> None:
         for participant in queryset:
-            participant_reactivate(participant=participant)
+            participant_reactivate(participant=participant, actor=f"user:{request.user.get_username()}")
         self.message_user(request, f"Reactivated {queryset.count()} participant(s).")
 
 

@@ -13,6 +13,7 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.validators import AllowedURIValidator
 
+from audit.services import audit_record
 from participants.models import Application, Participant
 
 
@@ -134,6 +135,7 @@ def participant_register(
     redirect_uris: list[str] | None = None,
     api_base: str = "",
     data_categories: list[str] | None = None,
+    actor: str = "hub",
 ) -> Registration:
     """Creates the participant and its confidential OAuth client. The raw secret is returned once."""
     redirect_uris = redirect_uris or []
@@ -161,11 +163,52 @@ def participant_register(
                 client_secret=secret,
                 hash_client_secret=True,
             )
+            audit_record(
+                actor=actor,
+                action="participant.registered",
+                object_type="participant",
+                object_id=participant.slug,
+                data={
+                    "kind": kind,
+                    "name": name,
+                    "client_id": application.client_id,
+                    "redirect_uris": redirect_uris,
+                    "api_base": api_base,
+                    "data_categories": data_categories,
+                },
+            )
     except IntegrityError:
         # Two registrations raced past the check above: the unique constraint decides.
         taken = _("A participant named %(name)r is already registered.") % {"name": name}
         raise ValidationError({"name": taken}) from None
     return Registration(participant=participant, application=application, client_secret=secret)
+
+
+def participant_update(
+    *, participant: Participant, name: str, api_base: str, data_categories: list[str], actor: str
+) -> Participant:
+    """Renames a participant or changes what a provider declares; its slug and kind never change."""
+    participant_validate(
+        kind=participant.kind, name=name, api_base=api_base, data_categories=data_categories, existing=participant
+    )
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update(no_key=True).get(pk=participant.pk)
+        wanted = {"name": name, "api_base": api_base, "data_categories": data_categories}
+        changed = {field: [getattr(participant, field), value] for field, value in wanted.items()}
+        changed = {field: values for field, values in changed.items() if values[0] != values[1]}
+        if not changed:
+            return participant
+        for field, (_old, new) in changed.items():
+            setattr(participant, field, new)
+        participant.save(update_fields=list(changed))
+        audit_record(
+            actor=actor,
+            action="participant.updated",
+            object_type="participant",
+            object_id=participant.slug,
+            data={"changed": changed},
+        )
+    return participant
 
 
 def application_add(*, participant: Participant, name: str) -> tuple[Application, str]:
@@ -190,7 +233,7 @@ def application_reset_secret(*, application: Application) -> str:
     return secret
 
 
-def participant_suspend(*, participant: Participant) -> Participant:
+def participant_suspend(*, participant: Participant, actor: str = "hub") -> Participant:
     """Suspends the participant and revokes every token its clients hold. Idempotent."""
     with transaction.atomic():
         participant = Participant.objects.select_for_update(no_key=True).get(pk=participant.pk)
@@ -200,14 +243,32 @@ def participant_suspend(*, participant: Participant) -> Participant:
         participant.suspended_at = timezone.now()
         participant.save(update_fields=["status", "suspended_at"])
         get_refresh_token_model().objects.filter(application__participant=participant).delete()
-        get_access_token_model().objects.filter(application__participant=participant).delete()
+        access_tokens = get_access_token_model()
+        _total, deleted = access_tokens.objects.filter(application__participant=participant).delete()
+        audit_record(
+            actor=actor,
+            action="participant.suspended",
+            object_type="participant",
+            object_id=participant.slug,
+            data={"access_tokens_revoked": deleted.get(access_tokens._meta.label, 0)},
+        )
     return participant
 
 
-def participant_reactivate(*, participant: Participant) -> Participant:
+def participant_reactivate(*, participant: Participant, actor: str = "hub") -> Participant:
+    """Lets a suspended participant obtain tokens again. Idempotent."""
     with transaction.atomic():
         participant = Participant.objects.select_for_update(no_key=True).get(pk=participant.pk)
+        if participant.status == Participant.Status.ACTIVE:
+            return participant
         participant.status = Participant.Status.ACTIVE
         participant.suspended_at = None
         participant.save(update_fields=["status", "suspended_at"])
+        audit_record(
+            actor=actor,
+            action="participant.reactivated",
+            object_type="participant",
+            object_id=participant.slug,
+            data={},
+        )
     return participant

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 
+from audit.models import AuditEntry
 from participants.models import Application, Participant
 
 
@@ -106,3 +107,18 @@ def test_editing_a_bank_offers_no_provider_fields(staff_client, bank_a):
     assert 'name="api_base"' not in page
     assert 'name="data_categories"' not in page
     assert 'name="name"' in page
+
+
+def test_the_admin_records_the_operator_in_the_audit_log(staff_client, bank_a, provider):
+    staff_client.post("/admin/banks/bank/", {"action": "suspend", "_selected_action": [bank_a.participant.pk]})
+    staff_client.post("/admin/banks/bank/", {"action": "reactivate", "_selected_action": [bank_a.participant.pk]})
+    staff_client.post("/admin/banks/bank/add/", {"name": "Peak Bank", "redirect_uris": "https://peak.example/cb"})
+    url = f"/admin/providers/provider/{provider.participant.pk}/change/"
+    staff_client.post(url, change_form(provider, data_categories='["sales", "payments"]'))
+    recorded = AuditEntry.objects.filter(actor="user:op").order_by("sequence")
+    assert list(recorded.values_list("action", "object_id")) == [
+        ("participant.suspended", "bank-a"),
+        ("participant.reactivated", "bank-a"),
+        ("participant.registered", "peak-bank"),
+        ("participant.updated", "shop-one"),
+    ]

@@ -87,3 +87,11 @@ def test_an_operator_client_may_obtain_only_the_operator_scope(client, db):
     assert client.post("/o/token/", {"grant_type": "client_credentials", **auth}).json()["scope"] == "operator"
     refused = client.post("/o/token/", {"grant_type": "client_credentials", "scope": "data", **auth})
     assert refused.json()["error"] == "invalid_scope"
+
+
+def test_the_registration_is_in_the_audit_log(db):
+    from audit.models import AuditEntry
+
+    output = register("operator", "Monitoring")
+    entry = AuditEntry.objects.get(object_type="participant", object_id=output["slug"])
+    assert (entry.action, entry.actor) == ("participant.registered", "command:register_participant")

@@ -36,6 +36,7 @@ class Command(BaseCommand):
                 redirect_uris=redirect_uris,
                 api_base=api_base.rstrip("/"),
                 data_categories=[c.strip() for c in categories.split(",") if c.strip()],
+                actor="command:register_participant",
             )
         except ValidationError as exc:
             refused = [f"{OPTIONS.get(field, field)}: {' '.join(why)}" for field, why in exc.message_dict.items()]
