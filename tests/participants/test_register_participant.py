@@ -13,6 +13,14 @@ def register(*args: str) -> dict:
     return json.loads(out.getvalue())
 
 
+def test_it_prints_one_line_of_json_with_exactly_slug_client_id_and_client_secret(db):
+    out = StringIO()
+    call_command("register_participant", "bank", "Harbour Bank", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1
+    assert set(json.loads(lines[0])) == {"slug", "client_id", "client_secret"}
+
+
 def test_its_output_works_at_the_token_endpoint_as_is(client, db):
     output = register("bank", "Harbour Bank", "--redirect-uri", "https://harbour.example/cb")
     assert output["slug"] == "harbour-bank"

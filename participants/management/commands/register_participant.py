@@ -41,10 +41,10 @@ class Command(BaseCommand):
         except ValidationError as exc:
             refused = [f"{OPTIONS.get(field, field)}: {' '.join(why)}" for field, why in exc.message_dict.items()]
             raise CommandError(" ".join(refused)) from None
+        # One line of JSON with exactly these keys (PRODUCT.md): scripts read it as it is.
         output = {
             "slug": registration.participant.slug,
-            "kind": registration.participant.kind,
             "client_id": registration.application.client_id,
             "client_secret": registration.client_secret,
         }
-        self.stdout.write(json.dumps(output, indent=2))
+        self.stdout.write(json.dumps(output))
