@@ -60,12 +60,40 @@ def test_production_starts_with_its_secrets(tmp_path):
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("DEBUG", "maybe"), ("DATABASE_URL", "nosuchdb://x"), ("HUB_BASE_URL", "ftp://hub"), ("REDIS_URL", "http://x")],
+    [
+        ("DEBUG", "maybe"),
+        ("DATABASE_URL", "nosuchdb://x"),
+        ("DATABASE_URL", "postgres://"),
+        ("DATABASE_URL", "postgres://db.example:notaport/cdi"),
+        ("DATABASE_URL", "postgres://db.example:99999/cdi"),
+        ("HUB_BASE_URL", "ftp://hub"),
+        ("HUB_BASE_URL", "http://:8000"),
+        ("HUB_BASE_URL", "http://hub.example:eighty"),
+        ("REDIS_URL", "http://x"),
+        ("REDIS_URL", "redis://host:notaport/0"),
+        ("REDIS_URL", "redis://:6379/0"),
+        ("REDIS_URL", "redis://"),
+    ],
 )
 def test_a_bad_value_fails_at_start_up_naming_the_variable(variable, value):
     result = start("cdi.settings.dev", **{variable: value})
     assert result.returncode != 0
-    assert variable in result.stderr
+    assert f"{variable}={value!r}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        # No host: PostgreSQL's local socket.
+        ("DATABASE_URL", "postgres:///cdi"),
+        ("DATABASE_URL", "postgres://cdi@db.example:5432/cdi"),
+        ("REDIS_URL", "rediss://cache.example:6380/1"),
+        ("HUB_BASE_URL", "https://hub.example"),
+    ],
+)
+def test_a_good_value_starts(variable, value):
+    result = start("cdi.settings.dev", **{variable: value})
+    assert result.returncode == 0, result.stderr
 
 
 def test_development_runs_with_no_variables_at_all():
