@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
@@ -13,11 +14,20 @@ VAR_DIR = BASE_DIR / "var"
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 # The hub's own public address: used in authorize_url, the sandbox providers' api_base and
 # wherever the hub names itself.
 HUB_BASE_URL = env_url("HUB_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
+# The hub answers at its own address whatever else ALLOWED_HOSTS lists.
+_HUB_HOST = urlparse(HUB_BASE_URL).hostname
+ALLOWED_HOSTS = list(
+    dict.fromkeys(
+        [
+            *env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"]),
+            f"[{_HUB_HOST}]" if ":" in _HUB_HOST else _HUB_HOST,
+        ]
+    )
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
