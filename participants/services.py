@@ -185,9 +185,10 @@ def participant_register(
 
 
 def participant_update(
-    *, participant: Participant, name: str, api_base: str, data_categories: list[str], actor: str
+    *, participant: Participant, name: str, api_base: str, data_categories: list[str] | None, actor: str
 ) -> Participant:
     """Renames a participant or changes what a provider declares; its slug and kind never change."""
+    data_categories = data_categories or []
     participant_validate(
         kind=participant.kind, name=name, api_base=api_base, data_categories=data_categories, existing=participant
     )

@@ -102,6 +102,14 @@ def test_editing_a_provider_saves_known_categories_and_keeps_the_slug(staff_clie
     assert (provider.participant.name, provider.participant.slug) == ("Shop One Ltd", "shop-one")
 
 
+def test_editing_a_provider_may_clear_its_categories(staff_client, provider):
+    url = f"/admin/providers/provider/{provider.participant.pk}/change/"
+    response = staff_client.post(url, change_form(provider, data_categories=""))
+    assert response.status_code == 302
+    provider.participant.refresh_from_db()
+    assert provider.participant.data_categories == []
+
+
 def test_editing_a_bank_offers_no_provider_fields(staff_client, bank_a):
     page = staff_client.get(f"/admin/banks/bank/{bank_a.participant.pk}/change/").content.decode()
     assert 'name="api_base"' not in page
