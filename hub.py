@@ -254,7 +254,60 @@ def run(args: list[str]) -> int:
         stop(infrastructure)
 
 
+CHROMIUM_PACKAGES = ["chromium", "fonts-noto-cjk"]
+
+
+def chromium_found() -> str | None:
+    """What tests/browser/conftest.py launches: $CHROMIUM, else chromium on PATH."""
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def runs_browser_tests(args: list[str]) -> bool:
+    """Whether pytest, given these arguments, collects tests/browser: no path means the whole suite."""
+    if any("not browser" in arg for arg in args):
+        return False
+    browser = ROOT / "tests" / "browser"
+    paths = [(ROOT / arg.split("::")[0]).resolve() for arg in args if not arg.startswith("-")]
+    paths = [path for path in paths if path.exists()]
+    return not paths or any(browser.is_relative_to(path) or path.is_relative_to(browser) for path in paths)
+
+
+def chromium_plan(*, wanted: bool, found: bool, is_root: bool, has_apt: bool) -> str:
+    """What the test command does about Chromium: "ready" (nothing), "install" (with apt-get) or "stop"."""
+    if not wanted or found:
+        return "ready"
+    return "install" if is_root and has_apt else "stop"
+
+
+def ensure_chromium(args: list[str]) -> None:
+    """The browser tests drive Debian's Chromium: installed here as .ci/run would, or named for the user."""
+    plan = chromium_plan(
+        wanted=runs_browser_tests(args),
+        found=chromium_found() is not None,
+        is_root=os.geteuid() == 0,
+        has_apt=shutil.which("apt-get") is not None,
+    )
+    packages = " ".join(CHROMIUM_PACKAGES)
+    if plan == "install":
+        say(f"the browser tests need Chromium: installing Debian's {packages} with apt-get (once; a few minutes)")
+        apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        try:
+            subprocess.run(["apt-get", "update", "-qq"], check=True, env=apt)
+            subprocess.run(["apt-get", "install", "-y", "-qq", *CHROMIUM_PACKAGES], check=True, env=apt)
+        except subprocess.CalledProcessError as exc:
+            sys.exit(f"[hub] apt-get could not install {packages} ({exc}); install them and run the tests again")
+        if chromium_found() is None:
+            sys.exit(f"[hub] {packages} installed, but no chromium is on PATH; set CHROMIUM to the browser's path")
+    elif plan == "stop":
+        sys.exit(
+            f"[hub] the browser tests need Chromium, which is not installed: run `apt-get install {packages}` as "
+            "root (this command does it itself when run as root), or set CHROMIUM to a Chromium binary; "
+            "or name the test paths to run without tests/browser, e.g. `python3 hub.py test tests/participants`"
+        )
+
+
 def test(args: list[str]) -> int:
+    ensure_chromium(args)
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "cdi.settings.test"
     processes = []

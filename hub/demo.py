@@ -92,6 +92,10 @@ def _ensure_participant(kind: str, name: str, credentials: DemoCredentials, **fi
         # The hub moved (HUB_BASE_URL changed): its sandbox providers move with it.
         participant.api_base = fields["api_base"]
         participant.save(update_fields=["api_base"])
+    if participant.kind == Participant.Kind.BANK and fields.get("redirect_uris"):
+        # So does the demo banks' callback, which is a page of the hub's.
+        redirect_uris = " ".join(fields["redirect_uris"])
+        participant.applications.exclude(redirect_uris=redirect_uris).update(redirect_uris=redirect_uris)
     if participant.slug not in credentials.clients:
         application = participant.applications.order_by("id").first()
         credentials.clients[participant.slug] = {

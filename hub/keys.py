@@ -1,11 +1,12 @@
 """The hub's signing keys: a JWKS file whose first key signs and whose every key is public.
 
-Rotation: add a new key in front (``manage.py rotate_signing_key``); the old keys stay
+Rotation: ``manage.py rotate_signing_key`` puts a new key in front; the old keys stay
 published at /.well-known/jwks.json so signatures made with them still verify.
 """
 
 import json
 import os
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -54,6 +55,25 @@ def keyset() -> list[jwk.JWK]:
     if settings.SIGNING_KEYS_GENERATE and not path.exists():
         _write_new_file(path, [new_key()])
     return _read(path)
+
+
+def signing_key_rotate(*, path: Path) -> jwk.JWK:
+    """Puts a new key first in the key file, so it signs from now on, and keeps every old key after
+    it, so what they signed still verifies. The file is replaced whole (written beside it, then
+    renamed): a process starting meanwhile reads the old file or the new one, never half of one."""
+    keys = [new_key(), *_read(path)]
+    document = json.dumps({"keys": [key.export(as_dict=True) for key in keys]}, indent=2)
+    # mkstemp creates the file readable by its owner only, as the key file must be.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(document)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    keyset.cache_clear()
+    return keys[0]
 
 
 def signing_key() -> jwk.JWK:

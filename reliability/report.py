@@ -191,7 +191,7 @@ How the hub survives each fault:
   redelivered task takes the build over. The dossier is finished by a conditional update on the
   lease, so it is finished once.
 - **The whole worker killed**: its unacknowledged messages would wait for the broker's visibility
-  timeout (an hour); beat's `dossiers.resume_stalled` queues again every dossier queued for too long
+  timeout (two hours); beat's `dossiers.resume_stalled` queues again every dossier queued for too long
   or running past its lease, and `banks.resume_stalled_webhooks` every delivery whose retry was lost.
 - **The broker restarted**: Redis keeps the queue in its append-only file; the worker reconnects.
 - **A provider slow, failing, timing out or malformed**: transient errors are retried with backoff;

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
@@ -13,11 +14,20 @@ VAR_DIR = BASE_DIR / "var"
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 # The hub's own public address: used in authorize_url, the sandbox providers' api_base and
 # wherever the hub names itself.
 HUB_BASE_URL = env_url("HUB_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
+# The hub answers at its own address whatever else ALLOWED_HOSTS lists.
+_HUB_HOST = urlparse(HUB_BASE_URL).hostname
+ALLOWED_HOSTS = list(
+    dict.fromkeys(
+        [
+            *env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"]),
+            f"[{_HUB_HOST}]" if ":" in _HUB_HOST else _HUB_HOST,
+        ]
+    )
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -239,10 +249,14 @@ CELERY_TASK_TIME_LIMIT = 360
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A message that is not acknowledged within the visibility timeout is handed to another
-# worker. It must outlast the longest task (the hard time limit) by a wide margin, or a long
-# task would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# worker. Two kinds of message stay unacknowledged that long: a running task (dossiers.build
+# may run 30 minutes) and a retry waiting out its countdown in the worker (a webhook's, up to
+# WEBHOOK_RETRY_MAX_SECONDS plus 20 % jitter). The timeout must outlast both by a wide margin,
+# or the work would run twice and copies of a retry would multiply
+# (tests/hub/test_celery_settings.py holds it to that).
+REDIS_VISIBILITY_TIMEOUT_SECONDS = 2 * 60 * 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT_SECONDS}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT_SECONDS}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-consents": {"task": "consent.expire_due", "schedule": timedelta(minutes=1)},

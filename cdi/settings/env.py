@@ -53,16 +53,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
+    """A network URL with one of ``schemes``, a host and, if given, a valid port."""
     value = env_str(name, default)
     parsed = urlparse(value)
-    if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
+    if parsed.scheme not in schemes:
         raise ImproperlyConfigured(
             f"{name}={value!r} is not a valid URL; expected one of the schemes {', '.join(schemes)}."
         )
+    if not parsed.hostname:
+        raise ImproperlyConfigured(f"{name}={value!r} names no host.")
+    try:
+        parsed.port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={value!r} has an invalid port: {exc}.") from None
     return value.rstrip("/")
 
 
 def env_database(name: str, default: str) -> dict:
+    """A database URL: a known engine, a valid port, and a database name for a server database."""
     value = env_str(name, default)
     try:
         config = environ.Env.db_url_config(value)
@@ -70,4 +78,8 @@ def env_database(name: str, default: str) -> dict:
         raise ImproperlyConfigured(f"{name}={value!r} is not a valid database URL: {exc}") from None
     if config.get("ENGINE") not in set(environ.Env.DB_SCHEMES.values()):
         raise ImproperlyConfigured(f"{name}={value!r} names no database engine Django knows.")
+    # SQLite's name is a file (or memory); every other engine needs the database's name. An empty
+    # host is allowed: PostgreSQL then connects through its local socket.
+    if config["ENGINE"] != "django.db.backends.sqlite3" and not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name}={value!r} names no database; add it as the path, e.g. /cdi.")
     return config

@@ -27,7 +27,10 @@ CHROMIUM_ARGS = [
 def chromium_path() -> str:
     found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        pytest.fail("Chromium is not installed: apt-get install chromium (the CI script does this)")
+        pytest.fail(
+            "Chromium is not installed: `python3 hub.py test` installs it when run as root; otherwise "
+            "apt-get install chromium fonts-noto-cjk, or set CHROMIUM to a Chromium binary"
+        )
     return found
 
 

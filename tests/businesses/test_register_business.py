@@ -14,6 +14,18 @@ def register(*args: str) -> dict:
     return json.loads(out.getvalue())
 
 
+@pytest.mark.parametrize(
+    ("password", "keys"),
+    [([], {"brn", "username", "password"}), (["--password", "pw-12345-x"], {"brn", "username"})],
+)
+def test_it_prints_one_line_of_json_with_the_password_only_when_generated(db, password, keys):
+    out = StringIO()
+    call_command("register_business", "12345678", "Harbour Tea House Ltd", "--user", "alice", *password, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1
+    assert set(json.loads(lines[0])) == keys
+
+
 def test_it_creates_the_business_and_an_owner_with_a_generated_password(db):
     output = register("12345678", "Harbour Tea House Ltd", "--user", "alice")
     assert output["brn"] == "12345678"

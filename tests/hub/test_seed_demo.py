@@ -55,3 +55,21 @@ def test_the_demo_credentials_obtain_tokens(client, db, settings, tmp_path):
             },
         )
         assert response.status_code == 200, demo_client
+
+
+def test_a_second_run_after_the_hub_moved_moves_the_sandbox_providers_and_the_demo_banks_callback(
+    db, settings, tmp_path
+):
+    settings.DEMO_CREDENTIALS_FILE = tmp_path / "demo.json"
+    settings.HUB_BASE_URL = "http://127.0.0.1:8000"
+    call_command("seed_demo")
+    settings.HUB_BASE_URL = "https://hub.example:8443"
+    call_command("seed_demo")
+    for provider in Participant.objects.filter(kind="provider"):
+        assert provider.api_base.startswith("https://hub.example:8443/sandbox/providers/"), provider.api_base
+    banks = Participant.objects.filter(kind="bank")
+    assert banks.count() == 3
+    for application in Application.objects.filter(participant__in=banks):
+        assert application.redirect_uris == "https://hub.example:8443/sandbox/bank/callback"
+        assert application.redirect_uri_allowed("https://hub.example:8443/sandbox/bank/callback")
+        assert not application.redirect_uri_allowed("http://127.0.0.1:8000/sandbox/bank/callback")

@@ -25,3 +25,28 @@ def test_healthz_is_503_when_the_broker_is_down(client, db, settings):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"]["status"] == "down"
+
+
+def test_healthz_is_503_naming_the_reason_when_the_broker_url_has_a_bad_port(client, db, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:notaport/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["broker"]["status"] == "down"
+    assert "ValueError" in body["broker"]["error"]
+    assert body["worker"]["status"] == "down"
+    assert body["database"]["status"] == "up"
+
+
+def test_healthz_is_503_when_a_check_raises_anything(client, db, monkeypatch):
+    from hub import health
+
+    def garbled(client) -> float:
+        raise ValueError("could not convert string to float: b'garbage'")
+
+    monkeypatch.setattr(health, "last_heartbeat", garbled)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"]["status"] == "up"
+    assert response.json()["worker"]["status"] == "down"
+    assert response.json()["worker"]["error"].startswith("ValueError: could not convert")

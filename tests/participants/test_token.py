@@ -1,3 +1,4 @@
+import base64
 import datetime as dt
 
 import pytest
@@ -18,14 +19,54 @@ def test_it_issues_tokens_that_live_ten_minutes_at_most(client, bank_a):
     assert obtain_token(client, bank_a)["expires_in"] <= 600
 
 
-def test_it_answers_a_wrong_secret_with_invalid_client_401(client, bank_a):
+def basic(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def test_it_answers_a_wrong_secret_with_invalid_client_401_and_a_basic_challenge(client, bank_a):
     response = client.post(
         "/o/token/",
         {"grant_type": "client_credentials"},
-        HTTP_AUTHORIZATION="Basic " + "d3Jvbmc6d3Jvbmc=",
+        HTTP_AUTHORIZATION=basic(bank_a.application.client_id, bank_a.client_secret + "x"),
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+    # RFC 6749 section 5.2: the challenge names the scheme the client used.
+    assert response["WWW-Authenticate"].startswith("Basic realm=")
+
+
+def test_it_answers_an_unknown_client_with_invalid_client_401(client, bank_a):
+    response = client.post(
+        "/o/token/", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=basic("no-such-client", "secret")
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+    assert response["WWW-Authenticate"].startswith("Basic realm=")
+
+
+def test_it_answers_a_wrong_secret_in_the_body_with_invalid_client_401(client, bank_a):
+    response = client.post(
+        "/o/token/",
+        {
+            "grant_type": "client_credentials",
+            "client_id": bank_a.application.client_id,
+            "client_secret": bank_a.client_secret + "x",
+        },
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_revocation_with_a_wrong_secret_is_refused_with_a_basic_challenge(client, bank_a):
+    token = obtain_token(client, bank_a)["access_token"]
+    response = client.post(
+        "/o/revoke_token/",
+        {"token": token},
+        HTTP_AUTHORIZATION=basic(bank_a.application.client_id, bank_a.client_secret + "x"),
+    )
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Basic realm=")
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
 
 
 @pytest.mark.parametrize(

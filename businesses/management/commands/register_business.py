@@ -26,4 +26,5 @@ class Command(BaseCommand):
         output = {"brn": created.business.brn, "username": created.user.username}
         if created.generated_password:
             output["password"] = created.generated_password
-        self.stdout.write(json.dumps(output, indent=2))
+        # One line of JSON (PRODUCT.md): scripts read it as it is.
+        self.stdout.write(json.dumps(output))

@@ -3,8 +3,15 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hub.errors import describe
 from participants.services import participant_register
+
+# The service names the fields it refuses; the operator typed these options.
+OPTIONS = {
+    "name": "NAME",
+    "redirect_uris": "--redirect-uri",
+    "api_base": "--api-base",
+    "data_categories": "--categories",
+}
 
 
 class Command(BaseCommand):
@@ -29,13 +36,15 @@ class Command(BaseCommand):
                 redirect_uris=redirect_uris,
                 api_base=api_base.rstrip("/"),
                 data_categories=[c.strip() for c in categories.split(",") if c.strip()],
+                actor="command:register_participant",
             )
         except ValidationError as exc:
-            raise CommandError(describe(exc)) from None
+            refused = [f"{OPTIONS.get(field, field)}: {' '.join(why)}" for field, why in exc.message_dict.items()]
+            raise CommandError(" ".join(refused)) from None
+        # One line of JSON with exactly these keys (PRODUCT.md): scripts read it as it is.
         output = {
             "slug": registration.participant.slug,
-            "kind": registration.participant.kind,
             "client_id": registration.application.client_id,
             "client_secret": registration.client_secret,
         }
-        self.stdout.write(json.dumps(output, indent=2))
+        self.stdout.write(json.dumps(output))
