@@ -16,6 +16,8 @@ SOURCE_STATUS = {
     "failed": gettext_lazy("Failed"),
     "pending": gettext_lazy("Still running"),
     "running": gettext_lazy("Still running"),
+    # A provider without an API sends its records to the hub instead of being fetched from.
+    "pushed": gettext_lazy("Sent by the provider"),
 }
 
 
@@ -29,7 +31,7 @@ def sme_dossier(request: HttpRequest, consent_id, dossier_id) -> HttpResponse:
         {
             **source,
             "category_label": Category(source["category"]).label,
-            "status_label": SOURCE_STATUS[source["status"]],
+            "status_label": SOURCE_STATUS.get(source["status"], source["status"]),
         }
         for source in dossier.sources
     ]
