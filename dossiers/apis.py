@@ -19,7 +19,12 @@ class DossierOutput(serializers.Serializer):
     progress = serializers.FloatField()
     metrics = serializers.DictField()
     sources = serializers.ListField(child=serializers.DictField())
-    generated_at = serializers.DateTimeField(allow_null=True)
+    # The signed text itself (UTC), not re-rendered in the hub's time zone: equal to the payload's.
+    generated_at = serializers.CharField(
+        source="generated_at_signed",
+        allow_null=True,
+        help_text="ISO 8601 in UTC, exactly as in the signed payload; null until the dossier is built",
+    )
     signature = serializers.CharField(
         help_text="Compact JWS (ES256) over id, consent_id, metrics, sources, "
         "generated_at; keys at /.well-known/jwks.json"

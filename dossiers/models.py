@@ -54,6 +54,12 @@ class Dossier(models.Model):
     def __str__(self) -> str:
         return f"dossier {self.pk} ({self.status})"
 
+    @property
+    def generated_at_signed(self) -> str | None:
+        """``generated_at`` as the signature covers it: ISO 8601 in UTC. The API serves this very text, so
+        a bank can compare its fields with the signed payload's character for character."""
+        return self.generated_at.isoformat() if self.generated_at else None
+
     def body(self) -> dict:
         """What the signature covers."""
         return {
@@ -61,5 +67,5 @@ class Dossier(models.Model):
             "consent_id": str(self.consent_id),
             "metrics": self.metrics,
             "sources": self.sources,
-            "generated_at": self.generated_at.isoformat() if self.generated_at else None,
+            "generated_at": self.generated_at_signed,
         }
