@@ -54,6 +54,21 @@ def month_keys(start: date, end: date) -> list[str]:
     return months
 
 
+def complete_month_keys(start: date, end: date) -> list[str]:
+    """The months the period covers from their first day to their last. A period ending today (as most do)
+    ends in a partial month, and one starting mid-month begins in one: comparing such a month with a full one
+    would distort growth, trailing sums and volatility."""
+    first = start if start.day == 1 else start.replace(day=1) + relativedelta(months=1)
+    last = end.replace(day=1) - timedelta(days=1) if (end + timedelta(days=1)).day != 1 else end
+    return month_keys(first, last) if first <= last else []
+
+
+def _month_start(key: str) -> datetime:
+    """The first instant of a "YYYY-MM" month in Hong Kong time."""
+    year, month = (int(part) for part in key.split("-"))
+    return datetime(year, month, 1, tzinfo=HK)
+
+
 def _month(value) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(HK) if value.tzinfo else value
@@ -66,6 +81,7 @@ class DossierMetrics:
         self.records = Record.objects.filter(consent=consent)
         self.start, self.end = consent.date_from, consent.date_to
         self.months = month_keys(self.start, self.end)
+        self.complete_months = complete_month_keys(self.start, self.end)
         # One pass over the consent's records by (category, provider, month) answers coverage,
         # sources and record counts, instead of a scan for each of them.
         self.grouped = list(
@@ -133,6 +149,11 @@ class DossierMetrics:
             .order_by("currency")
         )
         return {
+            "inputs": {
+                "records": stored,
+                "period": {"from": self.start.isoformat(), "to": self.end.isoformat()},
+                "sources": sorted({row["provider__slug"] for row in self.grouped}),
+            },
             "period": {"from": self.start.isoformat(), "to": self.end.isoformat(), "months": len(self.months)},
             "months_with_data": len(months_with_data),
             "gaps": [m for m in self.months if m not in months_with_data],
@@ -179,41 +200,67 @@ class DossierMetrics:
             }
             for m in self.months
         ]
-        nets = [row["net"] for row in series]
         # The totals are the monthly figures added up: no second scan.
         totals = {
             key: sum((row[key] for row in monthly.values()), Decimal(0) if key != "orders" else 0)
             for key in ("sales", "refunds", "orders")
         }
-        last12 = self.end - relativedelta(months=12) + timedelta(days=1)
-        customers = (
-            sales.filter(completed, occurred_at__date__gte=last12)
-            .annotate(ref=_key("customer_ref"))
-            .values("ref")
-            .annotate(total=Sum("amount_hkd"))
-            .order_by("-total")
-        )
-        # One row per customer (never per sale): how many, their total and the five largest come from it.
-        totals_by_customer = list(customers.values_list("total", flat=True))
-        spread = {"customer_count": len(totals_by_customer), "customer_total": sum(totals_by_customer, Decimal(0))}
-        top5 = sum(totals_by_customer[:5], Decimal(0))
+        window = self.complete_months[-12:]
         return {
             "monthly": series,
-            "trailing_12m": self._trailing(nets, 12),
-            "mom_growth": _growth(nets[-1], nets[-2]) if len(nets) >= 2 else None,
-            "yoy_growth": _growth(sum(nets[-12:]), sum(nets[-24:-12])) if len(nets) >= 24 else None,
-            "volatility_cv": self._cv([n for n, m in zip(nets, self.months, strict=True) if m in monthly]),
+            **self._trends(series, has_sales=bool(monthly)),
             "refund_rate": _ratio(totals["refunds"], totals["sales"]),
             "average_order_value": _f(totals["sales"] / totals["orders"]) if totals["orders"] else None,
-            "active_customers_12m": spread["customer_count"],
-            "top5_customer_share_12m": _ratio(top5, spread["customer_total"]),
+            **self._customers(sales.filter(completed), window if monthly else []),
             "inputs": self._inputs("sales", self._count("sales")),
+            "inputs_12m": self._window_inputs("sales", window),
         }
 
-    @staticmethod
-    def _trailing(series: list[float], months: int) -> dict:
-        window = series[-months:]
-        return {"value": round(sum(window), 2), "months": len(window)}
+    def _trends(self, series: list[dict], *, has_sales: bool) -> dict:
+        """Trailing sum, growth and volatility, over whole months only. Within the period, a complete month
+        without sales records is a month of zero sales: the sales providers were asked for all of it."""
+        net_of = {row["month"]: row["net"] for row in series}
+        nets = [net_of[m] for m in self.complete_months] if has_sales else []
+        complete = self.complete_months
+        return {
+            "complete_months": {
+                "from": complete[0] if complete else None,
+                "to": complete[-1] if complete else None,
+                "months": len(complete),
+            },
+            "trailing_12m": {"value": round(sum(nets[-12:]), 2) if nets else None, "months": len(complete[-12:])},
+            "mom_growth": _growth(nets[-1], nets[-2]) if len(nets) >= 2 else None,
+            "yoy_growth": _growth(sum(nets[-12:]), sum(nets[-24:-12])) if len(nets) >= 24 else None,
+            "volatility_cv": self._cv(nets),
+        }
+
+    def _window_inputs(self, category: str, window: list[str]) -> dict:
+        """The inputs of the figures over ``window`` (consecutive months): its records, dates and sources."""
+        if not window:
+            return {"records": 0, "period": None, "sources": []}
+        rows = [r for r in self.grouped if r["category"] == category and _month(r["month"]) in window]
+        last_day = (_month_start(window[-1]) + relativedelta(months=1)).date() - timedelta(days=1)
+        return {
+            "records": sum(row["n"] for row in rows),
+            "period": {"from": _month_start(window[0]).date().isoformat(), "to": last_day.isoformat()},
+            "sources": sorted({row["provider__slug"] for row in rows}),
+        }
+
+    def _customers(self, completed: QuerySet, window: list[str]) -> dict:
+        """Distinct customers and the five largest customers' share of completed sales over ``window``.
+        The count and the total are one aggregate; only the five largest customers come back as rows."""
+        if not window:
+            return {"active_customers_12m": None, "top5_customer_share_12m": None}
+        in_window = completed.filter(
+            occurred_at__gte=_month_start(window[0]),
+            occurred_at__lt=_month_start(window[-1]) + relativedelta(months=1),
+        ).annotate(ref=_key("customer_ref"))
+        spread = in_window.aggregate(customers=Count("ref", distinct=True), total=Sum("amount_hkd"))
+        top5 = in_window.values("ref").annotate(total=Sum("amount_hkd")).order_by("-total", "ref")[:5]
+        return {
+            "active_customers_12m": spread["customers"],
+            "top5_customer_share_12m": _ratio(sum(row["total"] for row in top5), spread["total"]),
+        }
 
     @staticmethod
     def _cv(values: list[float]) -> float | None:

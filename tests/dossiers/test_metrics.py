@@ -7,7 +7,7 @@ import pytest
 
 from consent import services
 from dossiers.metrics import DossierMetrics
-from providers.models import Record
+from providers.models import FetchSession, Record
 
 
 @pytest.fixture
@@ -61,11 +61,15 @@ def test_revenue_figures_match_the_hand_computed_values(consent, add):
     assert by_month["2025-02"]["net"] == 200.0
     assert by_month["2026-12"]["net"] == -100.0
     assert by_month["2026-06"]["net"] == 0.0
+    # The period runs from a month's first day to another's last: every month is complete.
+    assert revenue["complete_months"] == {"from": "2025-01", "to": "2026-12", "months": 24}
     assert revenue["trailing_12m"] == {"value": -100.0, "months": 12}
     # The base month (2026-11) is zero: no growth figure.
     assert revenue["mom_growth"] is None
     assert revenue["yoy_growth"] == pytest.approx((-100 - 550) / 550, abs=1e-4)
-    assert revenue["volatility_cv"] == pytest.approx(1.2472, abs=1e-4)
+    # Over all 24 months, the 21 without sales counting as 0: mean 18.75, variance 172500 / 24 - 18.75².
+    assert revenue["volatility_cv"] == pytest.approx((172500 / 24 - 18.75**2) ** 0.5 / 18.75, abs=1e-4)
+    assert revenue["volatility_cv"] == pytest.approx(4.4096, abs=1e-4)
     assert revenue["refund_rate"] == pytest.approx(650 / 1100, abs=1e-4)
     assert revenue["average_order_value"] == 275.0
     assert revenue["active_customers_12m"] == 1
@@ -73,6 +77,91 @@ def test_revenue_figures_match_the_hand_computed_values(consent, add):
     assert revenue["inputs"]["records"] == 7
     assert revenue["inputs"]["sources"] == ["shop-one"]
     assert revenue["inputs"]["period"] == {"from": "2025-01-01", "to": "2026-12-31"}
+    # The 12-month figures name their own window and the records in it (both from December 2026).
+    assert revenue["inputs_12m"] == {
+        "records": 2,
+        "period": {"from": "2026-01-01", "to": "2026-12-31"},
+        "sources": ["shop-one"],
+    }
+
+
+def test_growth_trailing_sum_and_volatility_leave_out_partial_first_and_last_months(make_consent, sme, add):
+    # 15 January to 10 April: only February and March are whole months.
+    mid_month = services.consent_authorise(
+        consent=make_consent(date_from=dt.date(2026, 1, 15), date_to=dt.date(2026, 4, 10)), user=sme.owner
+    )
+    add("sales", "2026-01-20", "9000", target=mid_month, status="completed", customer_ref="A")
+    add("sales", "2026-02-03", "60", target=mid_month, status="completed", customer_ref="B")
+    add("sales", "2026-02-13", "40", target=mid_month, status="completed", customer_ref="C")
+    add("sales", "2026-03-09", "180", target=mid_month, status="completed", customer_ref="B")
+    add("sales", "2026-03-10", "30", target=mid_month, status="refunded", customer_ref="B")
+    add("sales", "2026-04-02", "5", target=mid_month, status="completed", customer_ref="D")
+    revenue = DossierMetrics(mid_month).revenue()
+    assert [row["month"] for row in revenue["monthly"]] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    assert revenue["complete_months"] == {"from": "2026-02", "to": "2026-03", "months": 2}
+    # February 100, March 180 - 30 = 150.
+    assert revenue["trailing_12m"] == {"value": 250.0, "months": 2}
+    assert revenue["mom_growth"] == 0.5
+    # Mean 125, population standard deviation 25.
+    assert revenue["volatility_cv"] == 0.2
+    assert revenue["yoy_growth"] is None
+    # Customers over the same whole months: B and C (not A in January, not D in April).
+    assert revenue["active_customers_12m"] == 2
+    assert revenue["top5_customer_share_12m"] == 1.0
+    assert revenue["inputs_12m"] == {
+        "records": 4,
+        "period": {"from": "2026-02-01", "to": "2026-03-31"},
+        "sources": ["shop-one"],
+    }
+    # Refund rate and order value still cover the whole period: 30 / 9285 and 9285 / 5.
+    assert revenue["refund_rate"] == pytest.approx(30 / 9285, abs=1e-4)
+    assert revenue["average_order_value"] == 1857.0
+
+
+def test_a_month_without_sales_inside_the_period_counts_as_zero(make_consent, sme, add):
+    quarter = services.consent_authorise(
+        consent=make_consent(date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 3, 31)), user=sme.owner
+    )
+    add("sales", "2026-02-10", "300", target=quarter, status="completed", customer_ref="A")
+    revenue = DossierMetrics(quarter).revenue()
+    # March sold nothing: (0 - 300) / 300.
+    assert revenue["mom_growth"] == -1.0
+    assert revenue["trailing_12m"] == {"value": 300.0, "months": 3}
+    # 0, 300, 0: mean 100, population standard deviation 141.42.
+    assert revenue["volatility_cv"] == pytest.approx(2**0.5, abs=1e-4)
+
+
+def test_the_top_five_customers_share_with_more_than_five_customers(consent, add):
+    # C1 to C7 bought 100, 200, ... 700 in 2026 (C1 in two sales); the largest five bought 2500 of 2800.
+    for n in range(1, 8):
+        if n == 1:
+            add("sales", "2026-03-01", "40", status="completed", customer_ref="C1")
+            add("sales", "2026-04-01", "60", status="completed", customer_ref="C1")
+        else:
+            add("sales", f"2026-0{n}-01", str(100 * n), status="completed", customer_ref=f"C{n}")
+    # Neither a sale before the 12 months, nor a refund, nor a cancelled order makes an active customer.
+    add("sales", "2025-11-30", "10000", status="completed", customer_ref="OLD")
+    add("sales", "2026-05-05", "90", status="refunded", customer_ref="R")
+    add("sales", "2026-05-06", "90", status="cancelled", customer_ref="X")
+    revenue = DossierMetrics(consent).revenue()
+    assert revenue["active_customers_12m"] == 7
+    assert revenue["top5_customer_share_12m"] == pytest.approx(2500 / 2800, abs=1e-4)
+    assert revenue["top5_customer_share_12m"] == 0.8929
+
+
+def test_it_never_loads_a_row_per_customer(consent, add):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(30):
+        add("sales", "2026-06-01", "10", status="completed", customer_ref=f"C{n:02}")
+    metrics = DossierMetrics(consent)
+    with CaptureQueriesContext(connection) as queries:
+        customers = metrics._customers(metrics._of("sales"), metrics.complete_months[-12:])
+    assert customers == {"active_customers_12m": 30, "top5_customer_share_12m": round(5 / 30, 4)}
+    # One aggregate for the count and the total, one query for at most five customers.
+    assert len(queries) == 2
+    assert "LIMIT 5" in queries[1]["sql"]
 
 
 def test_cash_flow_is_inflow_outflow_and_net_per_month(consent, add):
@@ -161,6 +250,11 @@ def test_no_data_gives_no_figures_rather_than_zeros(consent):
     assert metrics["profile"]["business_age_months"] is None
     assert metrics["coverage"]["months_with_data"] == 0
     assert len(metrics["coverage"]["gaps"]) == 24
+    # No sales at all: no trailing sum, no customers, rather than zeros.
+    assert metrics["revenue"]["trailing_12m"] == {"value": None, "months": 12}
+    assert metrics["revenue"]["active_customers_12m"] is None
+    assert metrics["revenue"]["top5_customer_share_12m"] is None
+    assert metrics["revenue"]["mom_growth"] is None
 
 
 def test_one_month_of_data(make_consent, sme, add):
@@ -189,3 +283,20 @@ def test_coverage_names_months_sources_gaps_and_conversions(consent, add):
         ("shop-one", "sales", 1),
     }
     assert coverage["conversions"] == [{"currency": "USD", "records": 1, "min_rate": 7.8, "max_rate": 7.8}]
+    assert coverage["inputs"] == {
+        "records": 2,
+        "period": {"from": "2025-01-01", "to": "2026-12-31"},
+        "sources": ["shop-one"],
+    }
+
+
+def test_records_delivered_more_than_once_are_counted_as_duplicates_dropped(consent, add, provider):
+    # The fetches delivered five sales records, two of them twice over: three are stored.
+    FetchSession.objects.create(
+        consent=consent, provider=provider.participant, category="sales", status="completed", accepted=5
+    )
+    for day in ("2025-01-05", "2025-01-06", "2025-01-07"):
+        add("sales", day, "100", status="completed", customer_ref="A")
+    coverage = DossierMetrics(consent).coverage()
+    assert coverage["records"] == 3
+    assert coverage["duplicates_dropped"] == 2
