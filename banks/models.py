@@ -14,6 +14,7 @@ WEBHOOK_EVENTS = [
     "consent.revoked",
     "consent.expired",
     "dossier.ready",
+    "dossier.failed",
 ]
 
 

@@ -160,17 +160,30 @@ def _finish(dossier: Dossier, token: uuid.UUID, status: str, **fields) -> bool:
             object_id=str(dossier.pk),
             data={"consent_id": str(dossier.consent_id), "reason": fields.get("failure_reason", "")},
         )
-        if status != Dossier.Status.FAILED:
-            webhook_publish(
-                bank=dossier.bank,
-                event="dossier.ready",
-                data={
-                    "dossier_id": str(dossier.pk),
-                    "consent_id": str(dossier.consent_id),
-                    "status": status,
-                },
-            )
+        # A partial dossier is ready to read (its sources say what is missing); a failed one has nothing to read.
+        failed = status == Dossier.Status.FAILED
+        webhook_publish(
+            bank=dossier.bank,
+            event="dossier.failed" if failed else "dossier.ready",
+            data={
+                "dossier_id": str(dossier.pk),
+                "consent_id": str(dossier.consent_id),
+                "status": status,
+                **({"failure_reason": fields["failure_reason"]} if failed else {}),
+            },
+        )
     return True
+
+
+def _not_live(consent_id) -> str | None:
+    """Why no dossier may be finished under the consent now (revoked, paused, expired), or None."""
+    consent = Consent.objects.get(pk=consent_id)
+    return None if consent.is_live() else f"the consent is {consent.status}"
+
+
+def _fail(dossier: Dossier, token: uuid.UUID, reason: str, sources: list[dict] | None = None) -> str:
+    _finish(dossier, token, Dossier.Status.FAILED, sources=sources or [], failure_reason=reason)
+    return Dossier.Status.FAILED
 
 
 def dossier_build(*, dossier_id) -> str:
@@ -181,21 +194,17 @@ def dossier_build(*, dossier_id) -> str:
         if dossier.status in Dossier.FINISHED:
             return dossier.status
         raise DossierBusy(str(dossier_id))
-    if not dossier.consent.is_live():
-        _finish(dossier, token, Dossier.Status.FAILED, failure_reason=f"the consent is {dossier.consent.status}")
-        return Dossier.Status.FAILED
+    if reason := _not_live(dossier.consent_id):
+        return _fail(dossier, token, reason)
     sessions = _fetch(dossier, token)
     sources = _sources(dossier.consent, sessions)
+    # The SME may revoke or pause while the fetches run; its records are then being purged.
+    if reason := _not_live(dossier.consent_id):
+        return _fail(dossier, token, reason, sources)
     if not Record.objects.filter(consent=dossier.consent).exists():
         reasons = "; ".join(f"{s['provider']} {s['category']}: {s.get('reason', 'no records')}" for s in sources)
-        _finish(
-            dossier,
-            token,
-            Dossier.Status.FAILED,
-            sources=sources,
-            failure_reason=f"no data could be fetched ({reasons})" if sources else "the consent reaches no provider",
-        )
-        return Dossier.Status.FAILED
+        reason = f"no data could be fetched ({reasons})" if sources else "the consent reaches no provider"
+        return _fail(dossier, token, reason, sources)
     _progress(dossier.pk, token, 0.7)
     metrics = DossierMetrics(dossier.consent).all()
     _progress(dossier.pk, token, 0.9)

@@ -80,18 +80,53 @@ def test_a_bank_requests_a_dossier_polls_it_to_ready_and_verifies_its_signature(
     )
 
 
-def test_a_failing_source_makes_the_dossier_partial_naming_it(client, celery_worker, hub_url, sandboxes, bank_a, sme):
+def test_a_failing_source_makes_the_dossier_partial_naming_it(
+    client, celery_worker, hub_url, sandboxes, bank_a, sme, receiver
+):
     _, sandbox = sandboxes["paybridge"]
     sandbox.faults = {sme.brn: "error"}
     sandbox.save()
     consent = authorised_consent(bank_a, sme, ["sales", "payments"], months=2)
     bank = bank_session(client, bank_a)
+    events = ["dossier.ready", "dossier.failed"]
+    bank.post(f"{hub_url}/api/v1/webhooks", json={"url": receiver.url, "events": events}, timeout=10)
     dossier_id = bank.post(f"{hub_url}/api/v1/consents/{consent.pk}/dossiers", timeout=10).json()["id"]
     dossier = poll(bank, f"{hub_url}/api/v1/dossiers/{dossier_id}")
     assert dossier["status"] == "partial"
     failed = [s for s in dossier["sources"] if s["status"] != "completed"]
     assert [(s["provider"], s["category"]) for s in failed] == [("paybridge", "payments")]
     assert "503" in failed[0]["reason"]
+    # A partial dossier is ready to read: the bank hears dossier.ready, with the status saying partial.
+    wait_until(lambda: len(receiver.received) == 1)
+    event = receiver.received[0].json()
+    assert (event["type"], event["data"]["status"]) == ("dossier.ready", "partial")
+
+
+def test_a_dossier_with_no_data_fetched_fails_with_its_reason_and_a_webhook(
+    client, celery_worker, hub_url, sandboxes, bank_a, sme, receiver
+):
+    _, sandbox = sandboxes["paybridge"]
+    sandbox.faults = {sme.brn: "error"}
+    sandbox.save()
+    bank = bank_session(client, bank_a)
+    bank.post(f"{hub_url}/api/v1/webhooks", json={"url": receiver.url, "events": ["dossier.failed"]}, timeout=10)
+    consent = authorised_consent(bank_a, sme, ["payments"], months=2)
+    dossier_id = bank.post(f"{hub_url}/api/v1/consents/{consent.pk}/dossiers", timeout=10).json()["id"]
+    dossier = poll(bank, f"{hub_url}/api/v1/dossiers/{dossier_id}")
+    assert dossier["status"] == "failed"
+    assert dossier["failure_reason"].startswith("no data could be fetched (paybridge payments: ")
+    assert "503" in dossier["failure_reason"]
+    assert (dossier["metrics"], dossier["signature"], dossier["generated_at"]) == ({}, "", None)
+    assert [(s["provider"], s["status"]) for s in dossier["sources"]] == [("paybridge", "failed")]
+    wait_until(lambda: len(receiver.received) == 1)
+    event = receiver.received[0].json()
+    assert event["type"] == "dossier.failed"
+    assert event["data"] == {
+        "dossier_id": dossier_id,
+        "consent_id": str(consent.pk),
+        "status": "failed",
+        "failure_reason": dossier["failure_reason"],
+    }
 
 
 def test_the_same_build_delivered_twice_yields_one_dossier_and_one_webhook(
