@@ -33,6 +33,8 @@ class Dossier(models.Model):
     failure_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The bank's Idempotency-Key for the request that created it: the same key gives back this dossier.
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
     # The build in progress holds a lease; only its holder may finish the dossier.
     lease_token = models.UUIDField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -48,6 +50,11 @@ class Dossier(models.Model):
             models.CheckConstraint(
                 condition=~Q(status__in=["ready", "partial"]) | (Q(generated_at__isnull=False) & ~Q(signature="")),
                 name="dossier_signed_when_ready",
+            ),
+            models.UniqueConstraint(
+                fields=["bank", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="dossier_idempotency_key_once",
             ),
         ]
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -27,21 +27,50 @@ class DossierBusy(Exception):
     """Another worker holds the build's lease; try again once it may have lapsed."""
 
 
-def dossier_request(*, consent: Consent, bank: Participant) -> Dossier:
+class IdempotencyKeyReused(Exception):
+    """The bank used this Idempotency-Key for a dossier under another consent."""
+
+    def __init__(self, dossier: Dossier) -> None:
+        super().__init__(
+            f"This Idempotency-Key was already used for dossier {dossier.pk} under consent {dossier.consent_id}; "
+            "use a new key for another consent."
+        )
+        self.dossier = dossier
+
+
+def _by_key(*, bank: Participant, consent: Consent, idempotency_key: str) -> Dossier | None:
+    dossier = Dossier.objects.filter(bank=bank, idempotency_key=idempotency_key).first()
+    if dossier is not None and dossier.consent_id != consent.pk:
+        raise IdempotencyKeyReused(dossier)
+    return dossier
+
+
+def dossier_request(*, consent: Consent, bank: Participant, idempotency_key: str = "") -> Dossier:
+    """Queues a new dossier; with an ``idempotency_key`` already used under this consent, returns that
+    dossier instead (a bank retrying a request whose answer it lost gets one dossier, not two). Either way
+    the consent must be live: no dossier is served under a consent that has ended."""
     if not consent.is_live():
         raise ConsentNotLive(f"The consent is {consent.status}; no dossier can be built under it.")
+    if idempotency_key and (earlier := _by_key(bank=bank, consent=consent, idempotency_key=idempotency_key)):
+        return earlier
     from dossiers.tasks import build
 
-    with transaction.atomic():
-        dossier = Dossier.objects.create(consent=consent, bank=bank)
-        audit_record(
-            actor=f"bank:{bank.slug}",
-            action="dossier.requested",
-            object_type="dossier",
-            object_id=str(dossier.pk),
-            data={"consent_id": str(consent.pk)},
-        )
-        build.delay_on_commit(str(dossier.pk))
+    try:
+        with transaction.atomic():
+            dossier = Dossier.objects.create(consent=consent, bank=bank, idempotency_key=idempotency_key)
+            audit_record(
+                actor=f"bank:{bank.slug}",
+                action="dossier.requested",
+                object_type="dossier",
+                object_id=str(dossier.pk),
+                data={"consent_id": str(consent.pk)},
+            )
+            build.delay_on_commit(str(dossier.pk))
+    except IntegrityError:
+        # The same key in a request running alongside this one: the unique constraint let only one in.
+        if not idempotency_key:
+            raise
+        return _by_key(bank=bank, consent=consent, idempotency_key=idempotency_key)
     return dossier
 
 
