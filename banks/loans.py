@@ -9,6 +9,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from banks.models import LoanApplication
 from consent.models import Consent
+from dashboard.services import metrics_rollup_soon
 from hub.errors import IllegalTransitionError
 from hub.fx import NoRate, RateBook
 from participants.models import Participant
@@ -53,6 +54,7 @@ def loan_submit(
             object_id=str(application.pk),
             data={"amount_hkd": str(amount_hkd), "consent_id": str(consent.pk)},
         )
+        transaction.on_commit(metrics_rollup_soon)
     return application
 
 
@@ -84,4 +86,5 @@ def loan_decide(
             object_id=str(application.pk),
             data={"approved_amount_hkd": str(application.approved_amount_hkd or "")},
         )
+        transaction.on_commit(metrics_rollup_soon)
     return application

@@ -217,6 +217,17 @@ def provider_health() -> list[dict]:
     return rows
 
 
+def metrics_changed_since(at: datetime) -> bool:
+    """Whether a row the figures count has changed since ``at``: a few EXISTS queries, no aggregation."""
+    return (
+        LoanApplication.objects.filter(Q(created_at__gt=at) | Q(decided_at__gt=at)).exists()
+        # Every consent transition (an expiry by the sweep included) stamps status_changed_at.
+        or Consent.objects.filter(Q(created_at__gt=at) | Q(status_changed_at__gt=at)).exists()
+        or FetchSession.objects.filter(finished_at__gt=at).exists()
+        or Participant.objects.filter(created_at__gt=at).exists()
+    )
+
+
 def metrics_compute(at: datetime | None = None) -> dict:
     at = at or timezone.now()
     return {

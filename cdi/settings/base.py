@@ -263,11 +263,17 @@ CELERY_BEAT_SCHEDULE = {
     "fetch-periodic-consents": {"task": "providers.fetch_periodic", "schedule": timedelta(days=1)},
     "purge-past-retention": {"task": "providers.purge_past_retention", "schedule": timedelta(hours=1)},
     "metrics-rollup": {"task": "dashboard.rollup", "schedule": timedelta(days=1)},
+    "metrics-rollup-if-stale": {"task": "dashboard.rollup_if_stale", "schedule": timedelta(minutes=1)},
     "clear-expired-tokens": {"task": "hub.clear_expired_tokens", "schedule": timedelta(hours=1)},
     "resume-stalled-dossiers": {"task": "dossiers.resume_stalled", "schedule": timedelta(seconds=30)},
     "resume-stalled-webhooks": {"task": "banks.resume_stalled_webhooks", "schedule": timedelta(minutes=1)},
     "seal-access-history": {"task": "consent.seal_access", "schedule": timedelta(seconds=30)},
 }
+# The operator's figures follow events: a loan application or decision queues one roll-up this many seconds
+# later (one pending at a time); other changes are caught by the minute's staleness check. Snapshots are
+# kept this many days (one a day before today).
+METRICS_ROLLUP_DELAY_SECONDS = env_int("METRICS_ROLLUP_DELAY_SECONDS", 5)
+METRICS_SNAPSHOT_KEEP_DAYS = 90
 # Webhook deliveries: retried on a doubling schedule from 5 s up to an hour apart, 30 attempts in
 # all (about a day), then marked failed and kept for the bank to see.
 WEBHOOK_RETRY_BASE_SECONDS = 5.0
