@@ -43,6 +43,25 @@ def test_a_bank_reports_an_application_in_another_currency_converted_at_the_days
     assert body["business_brn"] == "12345678"
 
 
+def test_the_days_rate_is_the_latest_on_or_before_today_not_an_older_or_later_one(bank, consent):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    FxRate.objects.create(currency="USD", on=today - dt.timedelta(days=30), rate_to_hkd="7.75")
+    FxRate.objects.create(currency="USD", on=today - dt.timedelta(days=1), rate_to_hkd="7.82")
+    FxRate.objects.create(currency="USD", on=today + dt.timedelta(days=1), rate_to_hkd="9.99")
+    body = submit(bank, consent, amount="100000.00", currency="USD").json()
+    assert (body["fx_rate"], body["amount_hkd"]) == ("7.82000000", "782000.00")
+    FxRate.objects.create(currency="USD", on=today, rate_to_hkd="7.80")
+    body = submit(bank, consent, amount="100000.00", currency="USD").json()
+    assert (body["fx_rate"], body["amount_hkd"]) == ("7.80000000", "780000.00")
+    # The approved amount is converted at the rate fixed when the application was made.
+    approved = bank(
+        "patch", f"/api/v1/loan-applications/{body['id']}", {"status": "approved", "approved_amount": "50000.00"}
+    ).json()
+    assert approved["approved_amount_hkd"] == "390000.00"
+
+
 def test_approval_needs_an_amount_no_larger_than_asked(bank, consent):
     loan = submit(bank, consent).json()
     missing = bank("patch", f"/api/v1/loan-applications/{loan['id']}", {"status": "approved"})

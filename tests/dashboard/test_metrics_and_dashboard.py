@@ -4,13 +4,17 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
+from django.utils import timezone
 
 from banks.models import LoanApplication
 from consent.models import Consent
 from dashboard.metrics import metrics_compute
 from hub.demo_history import seed_history
 from participants.models import Participant
+from providers.models import FetchSession
 from tests.conftest import obtain_token
+
+FINISHED = ("completed", "partial", "failed")
 
 
 @pytest.fixture
@@ -43,6 +47,50 @@ def test_every_figure_equals_a_direct_count_of_the_rows(history):
     assert len(figures["monthly"]) == 24
     by_bank = {row["bank"]: row for row in figures["per_bank"]}
     assert by_bank["bank-a"]["approved"] == approved.filter(bank__slug="bank-a").count()
+
+
+def test_smes_and_the_consent_funnel_equal_a_count_of_the_consents(history):
+    figures = metrics_compute()
+    consents = list(Consent.objects.all())
+    sharing = {c.business_id for c in consents if c.decided_at is not None and c.status != "rejected"}
+    assert figures["headline"]["smes"] == len(sharing) > 0
+    funnel = figures["funnel"]
+    assert funnel["revoked"] == sum(c.status == "revoked" for c in consents) > 0
+    assert funnel["expired_after_use"] == sum(c.status == "expired" and c.decided_at is not None for c in consents) > 0
+    assert funnel["active"] == sum(c.status in ("authorised", "paused") for c in consents)
+    assert funnel["authorised"] == sum(c.decided_at is not None and c.status != "rejected" for c in consents)
+    assert funnel["revoked"] + funnel["expired_after_use"] + funnel["active"] == funnel["authorised"]
+
+
+def test_provider_health_equals_a_count_of_the_fetch_sessions(history, provider):
+    FetchSession.objects.create(
+        consent=Consent.objects.first(),
+        provider=provider.participant,
+        category="sales",
+        status="failed",
+        finished_at=timezone.now(),
+        latency_ms=4321,
+        error="the very latest error",
+    )
+    [row] = [row for row in metrics_compute()["providers"] if row["provider"] == provider.participant.slug]
+    finished = [s for s in FetchSession.objects.filter(provider=provider.participant) if s.status in FINISHED]
+    assert row["sessions"] == len(finished) > 20
+    assert row["completed"] == sum(s.status == "completed" for s in finished)
+    assert row["failed"] == sum(s.status == "failed" for s in finished) > 0
+    assert row["success_rate"] == round(row["completed"] / len(finished), 4)
+    latencies = sorted(s.latency_ms for s in finished)
+    middle = len(latencies) // 2
+    median = latencies[middle] if len(latencies) % 2 else (latencies[middle - 1] + latencies[middle]) / 2
+    assert row["median_latency_ms"] == round(median)
+    # The nearest rank at 95 % of the way from the smallest to the largest.
+    assert row["p95_latency_ms"] == latencies[round(0.95 * (len(latencies) - 1))]
+    assert row["p95_latency_ms"] >= row["median_latency_ms"]
+    assert (row["last_error"], row["last_error_at"]) == ("the very latest error", finished_at(provider))
+
+
+def finished_at(provider) -> str:
+    latest = FetchSession.objects.filter(provider=provider.participant).exclude(error="").latest("finished_at")
+    return latest.finished_at.isoformat()
 
 
 def test_the_metrics_api_is_for_operator_clients_only(client, history, operator_client, bank_a):

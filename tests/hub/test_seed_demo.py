@@ -39,6 +39,26 @@ def test_it_seeds_the_demo_world_and_a_second_run_changes_nothing(db, settings, 
     assert snapshot() == first
 
 
+def test_it_seeds_loan_applications_in_every_one_of_the_last_24_months(db, settings, tmp_path):
+    from dateutil.relativedelta import relativedelta
+    from django.utils import timezone
+
+    from banks.models import LoanApplication
+
+    settings.DEMO_CREDENTIALS_FILE = tmp_path / "demo.json"
+    call_command("seed_demo")
+    now = timezone.now()
+    # Month by month back from now (not calendar months, which the first and last would cut short).
+    for back in range(24):
+        start, end = now - relativedelta(months=back + 1), now - relativedelta(months=back)
+        loans = LoanApplication.objects.filter(created_at__gte=start, created_at__lt=end)
+        assert loans.count() >= 5, (back, start, end)
+        assert loans.filter(status="approved").exists() or back == 0, (back, start, end)
+    assert not LoanApplication.objects.filter(created_at__lt=now - relativedelta(months=24, days=1)).exists()
+    banks = set(Participant.objects.filter(kind="bank").values_list("slug", flat=True))
+    assert set(LoanApplication.objects.values_list("bank__slug", flat=True)) == banks
+
+
 def test_the_demo_credentials_obtain_tokens(client, db, settings, tmp_path):
     import json
 
