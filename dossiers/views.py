@@ -1,11 +1,13 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from consent.models import Consent
 from consent.selectors import consent_for_user
+from dossiers.apis import DossierOutput
 from dossiers.models import Dossier
 from hub.categories import Category
 from hub.charts import bar_chart, line_chart
@@ -19,14 +21,44 @@ SOURCE_STATUS = {
     # A provider without an API sends its records to the hub instead of being fetched from.
     "pushed": gettext_lazy("Sent by the provider"),
 }
+REGISTRY_STATUS = {
+    "live": gettext_lazy("Live"),
+    "dormant": gettext_lazy("Dormant"),
+    "dissolved": gettext_lazy("Dissolved"),
+    "in_liquidation": gettext_lazy("In liquidation"),
+}
+
+
+def _visible_dossier(request: HttpRequest, consent_id, dossier_id) -> tuple[Consent, Dossier]:
+    consent, _membership = consent_for_user(request.user, consent_id)
+    return consent, get_object_or_404(Dossier, pk=dossier_id, consent=consent)
+
+
+def _month_by_month(metrics: dict) -> list[dict]:
+    """Revenue and cash flow side by side, one row a month, as the two monthly series run."""
+    cash = {row["month"]: row for row in metrics["cash_flow"]["monthly"]}
+    return [
+        {**row, "cash": cash.get(row["month"], {"inflow": 0.0, "outflow": 0.0, "net": 0.0})}
+        for row in metrics["revenue"]["monthly"]
+    ]
+
+
+def _sections(metrics: dict) -> dict:
+    """Labels the page needs beside the figures: categories and registry statuses in the reader's language."""
+    profile = metrics["profile"]
+    by_source = [{**row, "category_label": Category(row["category"]).label} for row in metrics["coverage"]["by_source"]]
+    return {
+        "by_source": by_source,
+        "months": _month_by_month(metrics),
+        "registry_status": REGISTRY_STATUS.get(profile.get("registry_status"), profile.get("registry_status")),
+    }
 
 
 @login_required
 @require_GET
 def sme_dossier(request: HttpRequest, consent_id, dossier_id) -> HttpResponse:
     """The dossier exactly as the bank receives it, for the SME whose data it is built from."""
-    consent, _membership = consent_for_user(request.user, consent_id)
-    dossier = get_object_or_404(Dossier, pk=dossier_id, consent=consent)
+    consent, dossier = _visible_dossier(request, consent_id, dossier_id)
     sources = [
         {
             **source,
@@ -37,6 +69,7 @@ def sme_dossier(request: HttpRequest, consent_id, dossier_id) -> HttpResponse:
     ]
     context = {"consent": consent, "dossier": dossier, "metrics": dossier.metrics, "sources": sources}
     if dossier.metrics:
+        context.update(_sections(dossier.metrics))
         revenue = dossier.metrics["revenue"]["monthly"]
         cash = dossier.metrics["cash_flow"]["monthly"]
         context["revenue_chart"] = line_chart(
@@ -52,3 +85,13 @@ def sme_dossier(request: HttpRequest, consent_id, dossier_id) -> HttpResponse:
             nonce=str(request.csp_nonce),
         )
     return render(request, "dossiers/sme_dossier.html", context)
+
+
+@login_required
+@require_GET
+def sme_dossier_json(request: HttpRequest, consent_id, dossier_id) -> HttpResponse:
+    """The dossier as the bank's API answers it, signature included, to keep or to check."""
+    _consent, dossier = _visible_dossier(request, consent_id, dossier_id)
+    response = JsonResponse(DossierOutput(dossier).data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="dossier-{dossier.pk}.json"'
+    return response

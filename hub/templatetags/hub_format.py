@@ -23,3 +23,24 @@ def hkd_short(value) -> str:
     if abs(amount) >= 1e6:
         return f"HK${number_format(amount / 1e6, 1)}m"
     return "HK$" + number_format(round(amount), 0, force_grouping=True)
+
+
+@register.filter
+def hkd(value) -> str:
+    """A full HK$ amount with cents: HK$1,234.50, or 1,234.50港元 in Chinese."""
+    if value is None:
+        return "—"
+    amount = number_format(float(value), 2, force_grouping=True)
+    return f"{amount}港元" if (get_language() or "").startswith("zh") else f"HK${amount}"
+
+
+@register.filter
+def percent(value, signed: str = "") -> str:
+    """A ratio as a percentage with one decimal (0.625 is 62.5%); with "signed", a change: +12.5% or -4.0%."""
+    if value is None:
+        return "—"
+    number = round(float(value) * 100, 1)
+    if not signed:
+        return f"{number_format(number, 1)}%"
+    sign = "+" if number > 0 else "-" if number < 0 else ""
+    return f"{sign}{number_format(abs(number), 1)}%"

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from django.contrib.auth import get_user_model
 from banks.models import LoanApplication
 from dashboard.services import metrics_rollup
 from hub.demo_history import seed_history
+from hub.templatetags.hub_format import percent
 from tests.browser.conftest import log_in, shot
 from tests.providers.helpers import authorised_consent, built_dossier
 
@@ -20,7 +22,9 @@ def test_the_sme_opens_the_dossier_its_bank_receives_with_charts_in_both_languag
     page, live_server, sandboxes, bank_a, sme
 ):
     consent = authorised_consent(bank_a, sme, ["sales", "payments", "invoices", "utilities"], months=12)
-    assert built_dossier(bank_a, consent).status == "ready"
+    dossier = built_dossier(bank_a, consent)
+    assert dossier.status == "ready"
+    metrics = dossier.metrics
 
     log_in(page, live_server.url, "tea-viewer")
     page.goto(f"{live_server.url}/consents/{consent.pk}/")
@@ -30,7 +34,19 @@ def test_the_sme_opens_the_dossier_its_bank_receives_with_charts_in_both_languag
     assert page.inner_text("#tile-revenue").startswith("HK$")
     for chart in ("#revenue-chart", "#cash-chart"):
         assert page.locator(f"{chart} svg path").count() > 5
+    # Every figure the bank receives is on the page, not only the headline tiles.
+    revenue, invoices = metrics["revenue"], metrics["invoices"]
+    assert page.inner_text("#fig-mom_growth") == percent(revenue["mom_growth"], "signed")
+    assert page.inner_text("#fig-top5_customer_share_12m") == percent(revenue["top5_customer_share_12m"])
+    assert page.inner_text("#fig-overdue_receivables_ratio") == percent(invoices["overdue_receivables_ratio"])
+    assert page.inner_text("#fig-days_sales_outstanding").endswith(" days")
+    assert page.locator("#coverage-sources tbody tr").count() == len(metrics["coverage"]["by_source"]) == 4
+    assert page.locator("#months tbody tr").count() == len(metrics["revenue"]["monthly"])
     shot(page, "sme-dossier-en")
+    with page.expect_download() as download_info:
+        page.click("#dossier-json")
+    downloaded = json.loads(Path(download_info.value.path()).read_text())
+    assert (downloaded["id"], downloaded["signature"]) == (str(dossier.pk), dossier.signature)
     page.get_by_role("button", name="繁體中文").click()
     page.wait_for_selector("text=信貸報告")
     assert "每月收入" in page.inner_text("#revenue-chart")
