@@ -25,6 +25,7 @@ from businesses.models import Business, Membership
 from consent.models import FINAL, TRANSITIONS, AccessEvent, Consent, Status
 from consent.purposes import PURPOSES
 from consent.receipts import receipt_issue
+from dashboard.services import metrics_rollup_soon
 from hub.errors import IllegalTransitionError
 from participants.models import Participant
 from providers.models import Provider
@@ -150,6 +151,7 @@ def consent_create(
             redirect_uri=redirect_uri,
         )
         consent.providers.set(chosen)
+        transaction.on_commit(metrics_rollup_soon)
         audit_record(
             actor=f"bank:{bank.slug}",
             action="consent.requested",
@@ -209,6 +211,7 @@ def _transition(consent_id, target: str, *, actor: str, repeatable: bool = False
         )
         receipt_issue(consent=consent)
         _follow_up(consent, target)
+        transaction.on_commit(metrics_rollup_soon)
         webhook_publish(
             bank=consent.bank,
             event=event,
