@@ -145,6 +145,10 @@ def test_the_pages_switch_to_traditional_chinese(client, sme, make_consent):
     assert 'lang="zh-Hant"' in page
     assert "批准" in page
     assert "Approve" not in page
+    # The error pages too.
+    missing = client.get("/consents/00000000-0000-0000-0000-000000000000/").content.decode()
+    assert 'lang="zh-Hant"' in missing
+    assert "找不到" in missing
 
 
 def test_login_is_throttled_after_five_failures(client, sme):
