@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consent.models import Consent
-from providers.ingest import records_ingest
+from providers.ingest import ConsentEnded, records_ingest
 from providers.models import FetchSession
 from providers.services import fetcher_credentials
 
@@ -249,13 +249,17 @@ def _run_pages(session: FetchSession) -> FetchSession:
             status = FetchSession.Status.PARTIAL if session.accepted else FetchSession.Status.FAILED
             return _finish(session, status, str(exc))
         latencies.append(elapsed)
-        result = records_ingest(
-            consent=session.consent,
-            provider=session.provider,
-            category=session.category,
-            records=body["records"],
-            offset=session.accepted + session.rejected,
-        )
+        try:
+            result = records_ingest(
+                consent=session.consent,
+                provider=session.provider,
+                category=session.category,
+                records=body["records"],
+                offset=session.accepted + session.rejected,
+            )
+        except ConsentEnded as exc:
+            # Revoked or expired mid-fetch: what was stored before goes with the consent's purge.
+            return _finish(session, FetchSession.Status.FAILED, str(exc))
         session.accepted += result.accepted
         session.rejected += result.rejected
         session.rejections = (session.rejections + result.rejections)[:100]

@@ -45,5 +45,6 @@ def purge_consent(consent_id: str, reason: str) -> int:
 
 @shared_task(name="providers.purge_past_retention")
 def purge_past_retention() -> int:
-    """Beat, hourly: deletes records kept longer than their purpose allows."""
+    """Beat, hourly: deletes records kept longer than their purpose allows, and any still held under a
+    consent that has ended."""
     return records_purge_past_retention()

@@ -82,7 +82,10 @@ def test_records_outside_a_live_consent_are_refused(push, consent, record, reaso
 
 def test_nothing_is_accepted_once_the_consent_is_revoked(push, consent, sme):
     services.consent_revoke(consent=consent, user=sme.owner)
-    assert push([sale(1)]).json()["accepted"] == 0
+    body = push([sale(1)]).json()
+    assert (body["accepted"], body["rejected"]) == (0, 1)
+    assert "no live consent" in body["rejections"][0]["reason"]
+    assert not Record.objects.exists()
 
 
 def test_a_provider_not_named_in_the_consent_is_refused(client, consent):
