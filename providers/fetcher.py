@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consent.models import Consent
@@ -108,6 +109,20 @@ def fetch_plan(*, consent: Consent) -> list[FetchSession]:
             fetch_run.delay_on_commit(session.pk)
             sessions.append(session)
     return sessions
+
+
+def fetch_sessions_stalled() -> list[int]:
+    """Sessions no worker is fetching: pending and not taken up for a while, or running with their lease run
+    out. A lost broker message, a task that gave up waiting for a provider slot, or a worker killed outright
+    leaves these behind."""
+    now = timezone.now()
+    forgotten = now - timedelta(seconds=settings.STALLED_AFTER_SECONDS)
+    # Every claim stamps started_at, also one that found the provider's slots busy and put the session back.
+    stalled = Q(status=FetchSession.Status.PENDING, taken_up_at__lt=forgotten) | Q(
+        status=FetchSession.Status.RUNNING, lease_until__lt=now
+    )
+    sessions = FetchSession.objects.alias(taken_up_at=Coalesce("started_at", "created_at")).filter(stalled)
+    return list(sessions.values_list("pk", flat=True))
 
 
 def _claim(session_id: int) -> bool:

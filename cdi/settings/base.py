@@ -252,6 +252,7 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-tokens": {"task": "hub.clear_expired_tokens", "schedule": timedelta(hours=1)},
     "resume-stalled-dossiers": {"task": "dossiers.resume_stalled", "schedule": timedelta(seconds=30)},
     "resume-stalled-webhooks": {"task": "banks.resume_stalled_webhooks", "schedule": timedelta(minutes=1)},
+    "resume-stalled-fetches": {"task": "providers.resume_stalled_fetches", "schedule": timedelta(seconds=30)},
 }
 # Webhook deliveries: retried on a doubling schedule from 5 s up to an hour apart, 30 attempts in
 # all (about a day), then marked failed and kept for the bank to see.
