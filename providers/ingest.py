@@ -236,7 +236,7 @@ def records_push(*, provider: Participant, records: list) -> IngestResult:
     consent ended meanwhile is rejected (no live consent covers it) rather than stored after the purge.
     """
     result = IngestResult()
-    brns = {r.get("business_brn") for r in records if isinstance(r, dict)}
+    brns = {r["business_brn"] for r in records if isinstance(r, dict) and isinstance(r.get("business_brn"), str)}
     rates = rate_book_for(records)
     with transaction.atomic():
         live = _live_and_locked(Consent.objects.filter(providers=provider, business__brn__in=brns))

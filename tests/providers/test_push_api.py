@@ -71,6 +71,8 @@ def test_pushing_the_same_records_twice_stores_each_once(push, consent):
         (sale(1, category="payments"), "does not declare"),
         (sale(1, day=timezone.localdate() - dt.timedelta(days=800)), "no live consent"),
         ({"category": "sales"}, "business_brn and category are required"),
+        ({**sale(1), "business_brn": {"brn": "12345678"}}, "business_brn and category are required"),
+        ({**sale(1), "category": ["sales"]}, "business_brn and category are required"),
     ],
 )
 def test_records_outside_a_live_consent_are_refused(push, consent, record, reason):
