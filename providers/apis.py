@@ -25,6 +25,7 @@ from hub.renderers import FastJSONRenderer
 from providers import fetcher
 from providers.ingest import records_push
 from providers.models import FetchSession, Record
+from providers.openapi import RecordField
 
 MAX_PUSH = 1000
 _RECORD_FIELDS = (
@@ -67,7 +68,8 @@ def _record(row: dict) -> dict:
         "category": row["category"],
         "occurred_at": row["occurred_at"].isoformat(),
         "amount": _money(row["amount"]),
-        "currency": row["currency"],
+        # A record without an amount (profile) has no currency either.
+        "currency": row["currency"] or None,
         "amount_hkd": _text(row["amount_hkd"]),
         "fx_rate": _text(row["fx_rate"]),
         **row["attributes"],
@@ -115,7 +117,7 @@ class ConsentRecordsApi(APIView):
             200: inline_serializer(
                 "RecordPage",
                 {
-                    "results": serializers.ListField(child=serializers.DictField()),
+                    "results": serializers.ListField(child=RecordField(served=True)),
                     "next": serializers.URLField(allow_null=True),
                     "previous": serializers.URLField(allow_null=True),
                 },
@@ -226,7 +228,9 @@ class ProviderRecordsPushApi(APIView):
     class InputSerializer(serializers.Serializer):
         # Each record is checked by the ingest itself, which rejects a bad one with its reason. A longer list
         # than max_length never gets here: the view answers it with 413 first.
-        records = serializers.ListField(allow_empty=False, min_length=1, max_length=MAX_PUSH)
+        records = serializers.ListField(
+            child=RecordField(served=False), allow_empty=False, min_length=1, max_length=MAX_PUSH
+        )
 
     @extend_schema(
         request=InputSerializer,

@@ -10,6 +10,7 @@ import logging
 import random
 import time
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 
 import requests
 from dateutil.relativedelta import relativedelta
@@ -17,10 +18,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consent.models import Consent
-from providers.ingest import records_ingest
+from providers.ingest import ConsentEnded, records_ingest
 from providers.models import FetchSession
 from providers.services import fetcher_credentials
 
@@ -36,8 +38,17 @@ def _lease() -> timedelta:
 TOKEN_CACHE_KEY = "fetcher-access-token"  # noqa: S105 - a cache key, not a secret
 
 
+# The longest a provider's Retry-After is waited for before the next try: a few of these, with the read
+# timeouts, must stay well inside a session's lease.
+MAX_RETRY_AFTER_SECONDS = 30.0
+
+
 class TransientFetchError(Exception):
-    """The provider may answer later."""
+    """The provider may answer later; ``retry_after``, when the provider said, is how much later (seconds)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentFetchError(Exception):
@@ -110,6 +121,20 @@ def fetch_plan(*, consent: Consent) -> list[FetchSession]:
     return sessions
 
 
+def fetch_sessions_stalled() -> list[int]:
+    """Sessions no worker is fetching: pending and not taken up for a while, or running with their lease run
+    out. A lost broker message, a task that gave up waiting for a provider slot, or a worker killed outright
+    leaves these behind."""
+    now = timezone.now()
+    forgotten = now - timedelta(seconds=settings.STALLED_AFTER_SECONDS)
+    # Every claim stamps started_at, also one that found the provider's slots busy and put the session back.
+    stalled = Q(status=FetchSession.Status.PENDING, taken_up_at__lt=forgotten) | Q(
+        status=FetchSession.Status.RUNNING, lease_until__lt=now
+    )
+    sessions = FetchSession.objects.alias(taken_up_at=Coalesce("started_at", "created_at")).filter(stalled)
+    return list(sessions.values_list("pk", flat=True))
+
+
 def _claim(session_id: int) -> bool:
     now = timezone.now()
     claimable = Q(status="pending") | Q(status="running", lease_until__lt=now)
@@ -168,7 +193,7 @@ def _get_page(session: FetchSession, token: str) -> tuple[dict, float]:
         raise TransientFetchError(f"{type(exc).__name__}: {exc}") from None
     elapsed = time.monotonic() - started
     if answer.status_code == 429 or answer.status_code >= 500:
-        raise TransientFetchError(f"HTTP {answer.status_code} from the provider")
+        raise TransientFetchError(f"HTTP {answer.status_code} from the provider", _retry_after(answer))
     if answer.status_code == 401:
         raise TokenRejected(f"HTTP 401 from the provider: {answer.text[:300]}")
     if answer.status_code != 200:
@@ -182,6 +207,18 @@ def _get_page(session: FetchSession, token: str) -> tuple[dict, float]:
     return body, elapsed
 
 
+def _retry_after(answer: requests.Response) -> float | None:
+    """The seconds a 429 or 5xx answer's Retry-After header asks for (RFC 9110: seconds or an HTTP date)."""
+    value = answer.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - timezone.now()).total_seconds()) if when.tzinfo else None
+
+
 def _get_page_with_retries(session: FetchSession, token: str) -> tuple[dict, float]:
     for attempt in range(settings.FETCH_MAX_RETRIES + 1):
         session.attempts += 1
@@ -191,6 +228,9 @@ def _get_page_with_retries(session: FetchSession, token: str) -> tuple[dict, flo
             if attempt == settings.FETCH_MAX_RETRIES:
                 raise
             delay = random.uniform(0, settings.FETCH_RETRY_BASE_SECONDS * 2**attempt)  # noqa: S311 - jitter
+            if exc.retry_after is not None:
+                # The provider said when to come back: not before then, within reason.
+                delay = max(delay, min(exc.retry_after, MAX_RETRY_AFTER_SECONDS))
             logger.info("fetch session %s: %s; retrying in %.1fs", session.pk, exc, delay)
             time.sleep(delay)
     raise AssertionError("unreachable")
@@ -217,7 +257,7 @@ def fetch_run(*, session_id: int) -> FetchSession | None:
         FetchSession.objects.filter(pk=session_id).update(status="pending", lease_until=None)
         raise TransientFetchError("the provider's concurrency limit is reached")
     try:
-        return _run_pages(session)
+        return _run_pages(session, slot)
     except OperationalError as exc:
         # The database refused for now (a lock held past the lock timeout, a restart): the session goes
         # back to pending, keeping the pages it stored, and is tried again.
@@ -225,14 +265,16 @@ def fetch_run(*, session_id: int) -> FetchSession | None:
         FetchSession.objects.filter(pk=session_id).update(status="pending", lease_until=None)
         raise TransientFetchError(f"database unavailable: {exc}") from exc
     except Exception as exc:
-        # Whatever went wrong, the session ends with its reason instead of hanging in "running".
+        # Whatever went wrong, the session ends with its reason instead of hanging in "running". The pages it
+        # stored are kept, so once there are any it is partial.
         logger.exception("fetch session %s failed", session_id)
-        return _finish(session, FetchSession.Status.FAILED, f"internal error: {type(exc).__name__}: {exc}")
+        status = FetchSession.Status.PARTIAL if session.accepted else FetchSession.Status.FAILED
+        return _finish(session, status, f"internal error: {type(exc).__name__}: {exc}")
     finally:
         cache.delete(slot)
 
 
-def _run_pages(session: FetchSession) -> FetchSession:
+def _run_pages(session: FetchSession, slot: str) -> FetchSession:
     latencies: list[float] = []
     token = fetcher_token()
     renewed = False
@@ -249,13 +291,17 @@ def _run_pages(session: FetchSession) -> FetchSession:
             status = FetchSession.Status.PARTIAL if session.accepted else FetchSession.Status.FAILED
             return _finish(session, status, str(exc))
         latencies.append(elapsed)
-        result = records_ingest(
-            consent=session.consent,
-            provider=session.provider,
-            category=session.category,
-            records=body["records"],
-            offset=session.accepted + session.rejected,
-        )
+        try:
+            result = records_ingest(
+                consent=session.consent,
+                provider=session.provider,
+                category=session.category,
+                records=body["records"],
+                offset=session.accepted + session.rejected,
+            )
+        except ConsentEnded as exc:
+            # Revoked or expired mid-fetch: what was stored before goes with the consent's purge.
+            return _finish(session, FetchSession.Status.FAILED, str(exc))
         session.accepted += result.accepted
         session.rejected += result.rejected
         session.rejections = (session.rejections + result.rejections)[:100]
@@ -263,6 +309,8 @@ def _run_pages(session: FetchSession) -> FetchSession:
         session.next_cursor = body.get("next_cursor") or ""
         session.latency_ms = int(1000 * sum(latencies) / len(latencies))
         session.lease_until = timezone.now() + _lease()
+        # The provider slot lapses as the lease does, so it is renewed with it.
+        cache.touch(slot, settings.FETCH_LEASE_SECONDS)
         session.save(
             update_fields=[
                 "accepted",

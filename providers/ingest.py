@@ -5,7 +5,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from consent.models import AccessEvent, Consent
@@ -19,6 +21,44 @@ MAX_REASONS = 100
 # What a repeat of a record may change. ingested_at is not among them: the retention clock runs from
 # when the record first arrived.
 _UPDATED = ["occurred_at", "amount", "currency", "amount_hkd", "fx_rate", "fx_date", "attributes"]
+
+
+class ConsentEnded(Exception):
+    """The consent stopped being live while its records were on their way: none of them is stored."""
+
+
+def _live_and_locked(consents: QuerySet) -> set:
+    """The ids of those ``consents`` that are live, each locked against a change of state until the
+    transaction ends. Call it inside the transaction that stores their records.
+
+    PostgreSQL: FOR SHARE, which conflicts with the FOR NO KEY UPDATE that every consent transition takes
+    (consent/services.py). A revocation therefore waits for a store under way to commit, and its purge,
+    queued once it commits, finds those records; a store that comes after it waits for it and then sees the
+    consent ended. Stores for one consent share the lock and do not wait for each other. SQLite runs every
+    transaction IMMEDIATE, one writer at a time, which orders them the same way.
+    """
+    live = consents.live().values_list("pk", flat=True)
+    if connection.vendor != "postgresql":
+        return set(live)
+    try:
+        sql, params = live.query.sql_with_params()
+    except EmptyResultSet:
+        # A filter that can match nothing (no brn in a push names a business, say) compiles to no query.
+        return set()
+    table = connection.ops.quote_name(Consent._meta.db_table)
+    with connection.cursor() as cursor:
+        # Only the consent rows: a filter through a join must not lock the business or the providers too.
+        cursor.execute(f"{sql} FOR SHARE OF {table}", params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _why_not_live(consent_id) -> str:
+    consent = Consent.objects.filter(pk=consent_id).only("status").first()
+    if consent is None:
+        return "the consent no longer exists"
+    if consent.status == Consent.Status.AUTHORISED:
+        return "the consent is past its expiry"
+    return f"the consent is {consent.status}"
 
 
 @dataclass
@@ -153,7 +193,10 @@ def records_ingest(
     offset: int = 0,
     rates: RateBook | None = None,
 ) -> IngestResult:
-    """Stores a page a provider served for one consent and category; bad records are set aside with reasons."""
+    """Stores a page a provider served for one consent and category; bad records are set aside with reasons.
+
+    Raises ConsentEnded, storing nothing, when the consent is no longer live.
+    """
     result = IngestResult()
     rates = rates or rate_book_for(records)
     rows = []
@@ -163,6 +206,8 @@ def records_ingest(
         except InvalidRecord as exc:
             result.reject(index, raw, str(exc))
     with transaction.atomic():
+        if not _live_and_locked(Consent.objects.filter(pk=consent.pk)):
+            raise ConsentEnded(f"{_why_not_live(consent.pk)}, no longer live: nothing more is stored under it")
         records_store(rows)
         if rows:
             AccessEvent.objects.create(
@@ -185,22 +230,25 @@ def _covering(consents: list[Consent], brn: str, category: str, day: date) -> li
 
 
 def records_push(*, provider: Participant, records: list) -> IngestResult:
-    """A provider's push: each record is kept for every live consent naming this provider that covers it."""
+    """A provider's push: each record is kept for every live consent naming this provider that covers it.
+
+    The consents are looked up and locked in the transaction that stores the records, so a record whose
+    consent ended meanwhile is rejected (no live consent covers it) rather than stored after the purge.
+    """
     result = IngestResult()
-    brns = {r.get("business_brn") for r in records if isinstance(r, dict)}
-    consents = list(
-        Consent.objects.live().filter(providers=provider, business__brn__in=brns).select_related("business")
-    )
+    brns = {r["business_brn"] for r in records if isinstance(r, dict) and isinstance(r.get("business_brn"), str)}
     rates = rate_book_for(records)
-    rows: list[Record] = []
-    for index, raw in enumerate(records):
-        try:
-            rows += _push_rows(provider, raw, consents, rates)
-        except InvalidRecord as exc:
-            result.reject(index, raw, str(exc))
-            continue
-        result.accepted += 1
     with transaction.atomic():
+        live = _live_and_locked(Consent.objects.filter(providers=provider, business__brn__in=brns))
+        consents = list(Consent.objects.filter(pk__in=live).select_related("business"))
+        rows: list[Record] = []
+        for index, raw in enumerate(records):
+            try:
+                rows += _push_rows(provider, raw, consents, rates)
+            except InvalidRecord as exc:
+                result.reject(index, raw, str(exc))
+                continue
+            result.accepted += 1
         records_store(rows)
         counts = Counter((row.consent_id, row.category) for row in rows)
         AccessEvent.objects.bulk_create(

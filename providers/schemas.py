@@ -15,25 +15,36 @@ import fastjsonschema
 from hub.categories import Category
 
 CURRENCIES = ["HKD", "CNY", "USD", "EUR", "GBP", "JPY", "SGD"]
-_DATE_TIME = {"type": "string", "minLength": 10, "maxLength": 40}
-_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-_REF = {"type": "string", "minLength": 1, "maxLength": 100}
+# Each "description" is what the documentation and the OpenAPI schema say about the field.
+DATE_TIME = {"type": "string", "minLength": 10, "maxLength": 40, "description": "ISO 8601 date-time with a UTC offset"}
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "date, YYYY-MM-DD"}
+_REF = {"type": "string", "minLength": 1, "maxLength": 100, "description": "your reference, up to 100 characters"}
 _COMMON = {
-    "external_id": {"type": "string", "minLength": 1, "maxLength": 100},
-    "occurred_at": _DATE_TIME,
-    "amount": {"type": "string", "pattern": r"^-?\d{1,13}(\.\d{1,4})?$"},
-    "currency": {"enum": CURRENCIES},
+    "external_id": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 100,
+        "description": "your id, unique within the category, up to 100 characters",
+    },
+    "occurred_at": DATE_TIME,
+    "amount": {
+        "type": "string",
+        "pattern": r"^-?\d{1,13}(\.\d{1,4})?$",
+        "description": "a decimal string, up to 4 decimal places",
+    },
+    "currency": {"enum": CURRENCIES, "description": "ISO 4217"},
 }
-_MONEY = ["external_id", "occurred_at", "amount", "currency"]
 
 
 def _schema(category: str, properties: dict, required: list[str], money: bool = True) -> dict:
+    """A category's schema; without ``money`` its records have no amount and no currency (profile)."""
+    common = _COMMON if money else {name: _COMMON[name] for name in ("external_id", "occurred_at")}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"{category} record",
         "type": "object",
-        "properties": {**_COMMON, **properties},
-        "required": (_MONEY if money else ["external_id", "occurred_at"]) + required,
+        "properties": {**common, **properties},
+        "required": [*common, *required],
     }
 
 
@@ -41,7 +52,7 @@ SCHEMAS: dict[str, dict] = {
     Category.SALES: _schema(
         "sales",
         {
-            "channel": {"type": "string", "maxLength": 40},
+            "channel": {"type": "string", "maxLength": 40, "description": "text, up to 40 characters"},
             "status": {"enum": ["completed", "refunded", "cancelled"]},
             "customer_ref": _REF,
         },
@@ -52,7 +63,7 @@ SCHEMAS: dict[str, dict] = {
         {
             "direction": {"enum": ["in", "out"]},
             "counterparty_ref": _REF,
-            "method": {"type": "string", "maxLength": 40},
+            "method": {"type": "string", "maxLength": 40, "description": "text, up to 40 characters"},
         },
         ["direction", "counterparty_ref", "method"],
     ),
@@ -60,9 +71,9 @@ SCHEMAS: dict[str, dict] = {
         "invoices",
         {
             "direction": {"enum": ["receivable", "payable"]},
-            "issued_at": _DATE,
-            "due_at": _DATE,
-            "paid_at": {"anyOf": [_DATE, {"type": "null"}]},
+            "issued_at": DATE,
+            "due_at": DATE,
+            "paid_at": {"anyOf": [DATE, {"type": "null"}]},
             "counterparty_ref": _REF,
         },
         ["direction", "issued_at", "due_at", "counterparty_ref"],
@@ -70,10 +81,10 @@ SCHEMAS: dict[str, dict] = {
     Category.LOGISTICS: _schema(
         "logistics",
         {
-            "shipped_at": _DATE_TIME,
-            "delivered_at": {"anyOf": [_DATE_TIME, {"type": "null"}]},
+            "shipped_at": DATE_TIME,
+            "delivered_at": {"anyOf": [DATE_TIME, {"type": "null"}]},
             "status": {"enum": ["delivered", "in_transit", "returned", "lost"]},
-            "destination": {"type": "string", "pattern": "^[A-Z]{2}$"},
+            "destination": {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166 alpha-2 country"},
         },
         ["shipped_at", "status", "destination"],
     ),
@@ -81,19 +92,24 @@ SCHEMAS: dict[str, dict] = {
         "utilities",
         {
             "utility_type": {"enum": ["electricity", "water", "gas", "telecom"]},
-            "billing_period": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
-            "due_at": _DATE,
-            "paid_at": {"anyOf": [_DATE, {"type": "null"}]},
+            "billing_period": {"type": "string", "pattern": r"^\d{4}-\d{2}$", "description": "month, YYYY-MM"},
+            "due_at": DATE,
+            "paid_at": {"anyOf": [DATE, {"type": "null"}]},
         },
         ["utility_type", "billing_period", "due_at"],
     ),
     Category.PROFILE: _schema(
         "profile",
         {
-            "legal_name": {"type": "string", "minLength": 1, "maxLength": 200},
-            "incorporated_on": _DATE,
+            "legal_name": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 200,
+                "description": "text, up to 200 characters",
+            },
+            "incorporated_on": DATE,
             "status": {"enum": ["live", "dormant", "dissolved", "in_liquidation"]},
-            "industry_code": {"type": "string", "maxLength": 10},
+            "industry_code": {"type": "string", "maxLength": 10, "description": "text, up to 10 characters"},
         },
         ["legal_name", "incorporated_on", "status", "industry_code"],
         money=False,
@@ -155,14 +171,16 @@ def normalise(category: str, record: dict) -> Normalised:
     for field in _DATE_TIME_FIELDS & attributes.keys():
         if attributes[field] is not None:
             _parse_datetime(attributes[field], field)
+    # A category without an amount (profile) stores none, whatever else the record carries.
+    money = "amount" in SCHEMAS[category]["properties"]
     try:
-        amount = Decimal(record["amount"]) if "amount" in record else None
+        amount = Decimal(record["amount"]) if money else None
     except InvalidOperation:
         raise InvalidRecord(f"amount: {record['amount']!r} is not a decimal") from None
     return Normalised(
         external_id=record["external_id"],
         occurred_at=occurred_at,
         amount=amount,
-        currency=record.get("currency", ""),
+        currency=record["currency"] if money else "",
         attributes=attributes,
     )

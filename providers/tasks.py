@@ -18,12 +18,25 @@ def fetch_consent(consent_id: str) -> list[int]:
     name="providers.fetch_run",
     autoretry_for=(fetcher.TransientFetchError, OperationalError),
     retry_backoff=2,
+    # A session waiting for a provider slot is tried at least this often, so resume_stalled_fetches (after
+    # STALLED_AFTER_SECONDS) sees it stalled only once its retries are lost or spent.
+    retry_backoff_max=60,
     retry_jitter=True,
     max_retries=30,
 )
 def fetch_run(session_id: int) -> str | None:
     session = fetcher.fetch_run(session_id=session_id)
     return session.status if session else None
+
+
+@shared_task(name="providers.resume_stalled_fetches")
+def resume_stalled_fetches() -> int:
+    """Beat: queues again every fetch session no worker is running. A session is claimed, so it runs once
+    whoever asks."""
+    stalled = fetcher.fetch_sessions_stalled()
+    for session_id in stalled:
+        fetch_run.delay(session_id)
+    return len(stalled)
 
 
 @shared_task(name="providers.fetch_periodic")
@@ -45,5 +58,6 @@ def purge_consent(consent_id: str, reason: str) -> int:
 
 @shared_task(name="providers.purge_past_retention")
 def purge_past_retention() -> int:
-    """Beat, hourly: deletes records kept longer than their purpose allows."""
+    """Beat, hourly: deletes records kept longer than their purpose allows, and any still held under a
+    consent that has ended."""
     return records_purge_past_retention()

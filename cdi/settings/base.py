@@ -267,10 +267,12 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-tokens": {"task": "hub.clear_expired_tokens", "schedule": timedelta(hours=1)},
     "resume-stalled-dossiers": {"task": "dossiers.resume_stalled", "schedule": timedelta(seconds=30)},
     "resume-stalled-webhooks": {"task": "banks.resume_stalled_webhooks", "schedule": timedelta(minutes=1)},
+    "resume-stalled-fetches": {"task": "providers.resume_stalled_fetches", "schedule": timedelta(seconds=30)},
     "seal-access-history": {"task": "consent.seal_access", "schedule": timedelta(seconds=30)},
 }
-# The operator's figures follow events: a loan application or decision queues one roll-up this many seconds
-# later (one pending at a time); other changes are caught by the minute's staleness check. Snapshots are
+# The operator's figures follow events: a loan application or decision, a consent request or transition
+# queues one roll-up this many seconds later (one pending at a time); other changes are caught by the
+# minute's staleness check. Snapshots are
 # kept this many days (one a day before today).
 METRICS_ROLLUP_DELAY_SECONDS = env_int("METRICS_ROLLUP_DELAY_SECONDS", 5)
 METRICS_SNAPSHOT_KEEP_DAYS = 90

@@ -22,6 +22,7 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "resume-stalled-dossiers": {"task": "dossiers.resume_stalled", "schedule": 5.0},
     "resume-stalled-webhooks": {"task": "banks.resume_stalled_webhooks", "schedule": 5.0},
+    "resume-stalled-fetches": {"task": "providers.resume_stalled_fetches", "schedule": 5.0},
 }
 FETCH_READ_TIMEOUT = 2
 FETCH_RETRY_BASE_SECONDS = 0.3

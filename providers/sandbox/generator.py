@@ -4,6 +4,12 @@ Every business gets its own character from a hash of its brn: size, trend, seaso
 refund rate, share of foreign currency, how late it pays, and whether its history is thin or
 has a gap. Each day's records come from a generator seeded with (brn, category, day), so any
 page can be produced on its own and the same request always gets the same answer.
+
+Everything that places a business in time (when its history starts, its gap, the origin of
+its growth trend, its incorporation) is counted from one fixed day, ANCHOR, never from
+today, so a past day's records are the same on whatever day they are asked for. Only what
+has not happened yet by today is left open: an invoice or a bill not yet paid, a parcel
+still in transit, and the days after today, which hold nothing.
 """
 
 import hashlib
@@ -14,6 +20,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 HK = timezone(timedelta(hours=8))
+# The day every business's history is laid out from: where it starts, its gap, the origin of its
+# trend. A fixed day, not today, so that the past does not move as the clock does; the history runs
+# on from it to whatever today is.
+ANCHOR = date(2026, 11, 1)
+# Most businesses have traded for this long before the anchor (27 months, from August 2024).
 HISTORY_DAYS = 27 * 31
 DESTINATIONS = ["HK", "HK", "HK", "CN", "CN", "SG", "TW", "JP", "US", "GB", "AU"]
 INDUSTRIES = ["47190", "56101", "10710", "46900", "18110", "47730", "49410", "62010"]
@@ -28,6 +39,7 @@ class Character:
     foreign_share: float
     late_payer: float
     customers: int
+    thin: bool
     history_start: date
     gap: tuple[date, date] | None
 
@@ -36,13 +48,15 @@ def _seed(*parts: str) -> int:
     return int.from_bytes(hashlib.sha256("|".join(parts).encode()).digest()[:8], "big")
 
 
-def character(brn: str, today: date) -> Character:
+def character(brn: str) -> Character:
+    """The business's own traits, from its brn alone."""
     rng = random.Random(_seed("character", brn))
     thin = rng.random() < 0.12
-    start = today - timedelta(days=rng.randint(120, 160) if thin else HISTORY_DAYS)
+    # A thin history starts 4 to 5 months before the anchor.
+    start = ANCHOR - timedelta(days=rng.randint(120, 160) if thin else HISTORY_DAYS)
     gap = None
     if not thin and rng.random() < 0.15:
-        gap_start = today - timedelta(days=rng.randint(200, 500))
+        gap_start = ANCHOR - timedelta(days=rng.randint(200, 500))
         gap = (gap_start, gap_start + timedelta(days=rng.randint(30, 75)))
     return Character(
         daily_orders=rng.uniform(2.0, 14.0),
@@ -52,6 +66,7 @@ def character(brn: str, today: date) -> Character:
         foreign_share=rng.choice([0.0, 0.05, 0.15, 0.3]),
         late_payer=rng.uniform(0.03, 0.45),
         customers=rng.randint(40, 900),
+        thin=thin,
         history_start=start,
         gap=gap,
     )
@@ -63,10 +78,10 @@ def _active(who: Character, day: date) -> bool:
     return not (who.gap and who.gap[0] <= day <= who.gap[1])
 
 
-def _level(who: Character, day: date, today: date) -> float:
+def _level(who: Character, day: date) -> float:
     """Trading level on a day: trend times seasonality (a summer lull, Lunar New Year and December peaks)."""
-    years_ago = (today - day).days / 365.0
-    trend = (1 + who.yearly_growth) ** (-years_ago)
+    # At its typical level on the anchor day, growing (or shrinking) by yearly_growth a year either side.
+    trend = (1 + who.yearly_growth) ** ((day - ANCHOR).days / 365.0)
     season = 1 + 0.18 * math.sin(2 * math.pi * (day.month - 4) / 12)
     if day.month == 12:
         season += 0.35
@@ -90,7 +105,7 @@ def _money(value: float) -> str:
 
 
 def _sales(brn: str, day: date, who: Character, today: date, rng: random.Random) -> list[dict]:
-    count = int(who.daily_orders * _level(who, day, today) * rng.uniform(0.5, 1.5))
+    count = int(who.daily_orders * _level(who, day) * rng.uniform(0.5, 1.5))
     records = []
     for i in range(count):
         roll = rng.random()
@@ -110,7 +125,7 @@ def _sales(brn: str, day: date, who: Character, today: date, rng: random.Random)
 
 
 def _payments(brn: str, day: date, who: Character, today: date, rng: random.Random) -> list[dict]:
-    takings = who.daily_orders * who.order_value * _level(who, day, today)
+    takings = who.daily_orders * who.order_value * _level(who, day)
     flows = [("in", takings * rng.uniform(0.7, 1.2), "settlement", "PSP-SETTLE")]
     if rng.random() < 0.4:
         flows.append(("out", takings * rng.uniform(1.0, 3.0), "bank_transfer", f"SUP{rng.randint(1, 25):03d}"))
@@ -138,7 +153,9 @@ def _invoices(brn: str, day: date, who: Character, today: date, rng: random.Rand
         due = day + timedelta(days=30)
         late = rng.random() < who.late_payer
         paid = due + timedelta(days=rng.randint(5, 75)) if late else day + timedelta(days=rng.randint(3, 30))
-        unpaid = paid > today or rng.random() < 0.03
+        # Drawn whatever today is, so the records after this one do not depend on whether it is paid yet.
+        never_paid = rng.random() < 0.03
+        unpaid = never_paid or paid > today
         records.append(
             {
                 "external_id": f"I-{brn}-{day:%Y%m%d}-{i}",
@@ -156,7 +173,7 @@ def _invoices(brn: str, day: date, who: Character, today: date, rng: random.Rand
 
 
 def _logistics(brn: str, day: date, who: Character, today: date, rng: random.Random) -> list[dict]:
-    count = int(who.daily_orders * 0.4 * _level(who, day, today) * rng.uniform(0.5, 1.5))
+    count = int(who.daily_orders * 0.4 * _level(who, day) * rng.uniform(0.5, 1.5))
     records = []
     for i in range(count):
         shipped = _at(day, rng)
@@ -217,8 +234,11 @@ _DAILY = {
 
 
 def profile(brn: str, legal_name: str, as_of: date) -> dict:
+    """The registry's entry for the business as of a day; only its occurred_at depends on that day."""
     rng = random.Random(_seed("profile", brn))
-    incorporated = as_of - timedelta(days=rng.randint(200, 9000))
+    who = character(brn)
+    # A business with a thin history is young; the others were incorporated up to 25 years before trading here.
+    incorporated = who.history_start - timedelta(days=rng.randint(20, 200) if who.thin else rng.randint(200, 9000))
     return {
         "external_id": f"R-{brn}",
         "occurred_at": datetime.combine(as_of, time(0, 0), HK).isoformat(),
@@ -230,7 +250,8 @@ def profile(brn: str, legal_name: str, as_of: date) -> dict:
 
 
 def records_for_day(brn: str, category: str, day: date, today: date) -> list[dict]:
-    who = character(brn, today)
+    """The day's records as known on ``today``: none for a day after it."""
+    who = character(brn)
     if not _active(who, day) or day > today:
         return []
     return _DAILY[category](brn, day, who, today, random.Random(_seed(brn, category, day.isoformat())))

@@ -60,6 +60,7 @@ def test_the_api_docs_load_every_asset_from_the_hub(client, db):
     [
         "/admin/consent/consent/",
         "/admin/providers/fetchsession/",
+        "/admin/providers/record/",
         "/admin/providers/sandboxprovider/",
         "/admin/banks/webhookdelivery/",
         "/admin/banks/webhooksubscription/",

@@ -71,6 +71,8 @@ def test_pushing_the_same_records_twice_stores_each_once(push, consent):
         (sale(1, category="payments"), "does not declare"),
         (sale(1, day=timezone.localdate() - dt.timedelta(days=800)), "no live consent"),
         ({"category": "sales"}, "business_brn and category are required"),
+        ({**sale(1), "business_brn": {"brn": "12345678"}}, "business_brn and category are required"),
+        ({**sale(1), "category": ["sales"]}, "business_brn and category are required"),
     ],
 )
 def test_records_outside_a_live_consent_are_refused(push, consent, record, reason):
@@ -82,7 +84,10 @@ def test_records_outside_a_live_consent_are_refused(push, consent, record, reaso
 
 def test_nothing_is_accepted_once_the_consent_is_revoked(push, consent, sme):
     services.consent_revoke(consent=consent, user=sme.owner)
-    assert push([sale(1)]).json()["accepted"] == 0
+    body = push([sale(1)]).json()
+    assert (body["accepted"], body["rejected"]) == (0, 1)
+    assert "no live consent" in body["rejections"][0]["reason"]
+    assert not Record.objects.exists()
 
 
 def test_a_provider_not_named_in_the_consent_is_refused(client, consent):

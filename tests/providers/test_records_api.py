@@ -148,3 +148,27 @@ def test_every_read_is_written_to_the_access_history(client, bearer, consent, pr
     client.get(f"/api/v1/consents/{consent.pk}/records", **bearer)
     read = AccessEvent.objects.get(consent=consent, kind="read")
     assert (read.category, read.record_count) == ("sales", 5)
+
+
+def test_a_profile_is_served_without_an_amount_or_a_currency(client, bearer, make_consent, sme):
+    from participants.services import participant_register
+
+    registry = participant_register(kind="provider", name="Registry", data_categories=["profile"]).participant
+    consent = services.consent_authorise(
+        consent=make_consent(data_categories=["profile"], providers=["registry"]), user=sme.owner
+    )
+    profile = {
+        "external_id": "R-1",
+        "occurred_at": f"{timezone.localdate().isoformat()}T00:00:00+08:00",
+        "legal_name": "Harbour Tea House Ltd",
+        "incorporated_on": "2019-04-01",
+        "status": "live",
+        "industry_code": "56101",
+        # A profile has no amount: one sent anyway is not kept.
+        "amount": "1.00",
+        "currency": "HKD",
+    }
+    records_ingest(consent=consent, provider=registry, category="profile", records=[profile])
+    (record,) = client.get(f"/api/v1/consents/{consent.pk}/records", **bearer).json()["results"]
+    assert (record["amount"], record["currency"], record["amount_hkd"], record["fx_rate"]) == (None, None, None, None)
+    assert (record["category"], record["legal_name"], record["status"]) == ("profile", "Harbour Tea House Ltd", "live")

@@ -1,8 +1,9 @@
+import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hub.fx import fx_load_csv
+from hub.fx import InvalidRates, fx_load_csv
 
 
 class Command(BaseCommand):
@@ -16,6 +17,9 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {csv_path}")
         try:
             count = fx_load_csv(path=csv_path)
-        except (KeyError, ValueError, ArithmeticError) as exc:
-            raise CommandError(f"{csv_path} is not a valid rates file: {exc}") from None
+        except InvalidRates as exc:
+            lines = "\n".join(f"  {problem}" for problem in exc.problems)
+            raise CommandError(f"{csv_path} is not a valid rates file; nothing was loaded:\n{lines}") from None
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise CommandError(f"{csv_path} is not a readable CSV file: {exc}") from None
         self.stdout.write(f"Loaded {count} FX rates from {csv_path}.")
