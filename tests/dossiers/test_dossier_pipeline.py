@@ -12,7 +12,7 @@ from banks.models import WebhookDelivery
 from dossiers.models import Dossier
 from dossiers.tasks import build
 from tests.conftest import obtain_token
-from tests.providers.helpers import authorised_consent, built_dossier, wait_until
+from tests.providers.helpers import authorised_consent, built_dossier, sale, wait_until
 from tests.receivers import start_receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -196,22 +196,9 @@ def test_a_dossier_over_pushed_records_needs_no_fetch(client, bank_a, sme, make_
 
     pusher = participant_register(kind="provider", name="Push Only", data_categories=["sales"]).participant
     consent = services.consent_authorise(consent=make_consent(providers=["push-only"]), user=sme.owner)
-    today = timezone.localdate().isoformat()
     result = records_push(
         provider=pusher,
-        records=[
-            {
-                "business_brn": sme.brn,
-                "category": "sales",
-                "external_id": "1",
-                "occurred_at": f"{today}T10:00:00+08:00",
-                "amount": "10.00",
-                "currency": "HKD",
-                "channel": "pos",
-                "status": "completed",
-                "customer_ref": "C",
-            }
-        ],
+        records=[sale(1, business_brn=sme.brn, category="sales", customer_ref="C")],
     )
     assert result.accepted == 1
     dossier = built_dossier(bank_a, consent)

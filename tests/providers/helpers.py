@@ -9,6 +9,20 @@ from dossiers.services import DossierBusy, dossier_build, dossier_request
 from providers.models import FetchSession
 
 
+def sale(n, **fields) -> dict:
+    """A valid sales record of HK$10 made today; ``fields`` adds or overrides (a push's business_brn, say)."""
+    return {
+        "external_id": f"S{n}",
+        "occurred_at": f"{timezone.localdate().isoformat()}T10:00:00+08:00",
+        "amount": "10.00",
+        "currency": "HKD",
+        "channel": "pos",
+        "status": "completed",
+        "customer_ref": "C1",
+        **fields,
+    }
+
+
 def authorised_consent(bank, sme, categories: list[str], months: int = 3, **overrides):
     today = timezone.localdate()
     consent = services.consent_create(

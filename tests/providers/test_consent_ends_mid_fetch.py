@@ -13,19 +13,7 @@ from consent import services
 from providers.ingest import ConsentEnded, records_ingest, records_push
 from providers.models import FetchSession, Record
 from tests.conftest import separate_connection
-from tests.providers.helpers import authorised_consent, wait_for_sessions, wait_until
-
-
-def sale(n: int) -> dict:
-    return {
-        "external_id": f"S{n}",
-        "occurred_at": f"{timezone.localdate().isoformat()}T10:00:00+08:00",
-        "amount": "10.00",
-        "currency": "HKD",
-        "channel": "pos",
-        "status": "completed",
-        "customer_ref": "C1",
-    }
+from tests.providers.helpers import authorised_consent, sale, wait_for_sessions, wait_until
 
 
 @pytest.mark.django_db(transaction=True)
@@ -102,9 +90,7 @@ def test_a_push_while_a_revocation_holds_the_consent_waits_for_it_and_is_rejecte
             [consent.pk],
         )
         threading.Timer(0.5, revocation.commit).start()
-        result = records_push(
-            provider=provider.participant, records=[{**sale(1), "business_brn": sme.brn, "category": "sales"}]
-        )
+        result = records_push(provider=provider.participant, records=[sale(1, business_brn=sme.brn, category="sales")])
     assert (result.accepted, result.rejected) == (0, 1)
     assert "no live consent" in result.rejections[0]["reason"]
     assert not Record.objects.exists()

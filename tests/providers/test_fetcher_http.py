@@ -16,18 +16,7 @@ from consent import services
 from participants.services import participant_register
 from providers import fetcher
 from providers.models import FetchSession, Record
-
-
-def sale(n: int) -> dict:
-    return {
-        "external_id": f"S{n}",
-        "occurred_at": f"{timezone.localdate().isoformat()}T10:00:00+08:00",
-        "amount": "10.00",
-        "currency": "HKD",
-        "channel": "pos",
-        "status": "completed",
-        "customer_ref": "C1",
-    }
+from tests.providers.helpers import sale
 
 
 def page(*numbers: int, next_cursor: str | None = None) -> tuple[int, dict, dict]:
