@@ -219,7 +219,15 @@ def _retry_after(answer: requests.Response) -> float | None:
     return max(0.0, (when - timezone.now()).total_seconds()) if when.tzinfo else None
 
 
-def _get_page_with_retries(session: FetchSession, token: str) -> tuple[dict, float]:
+def _hold(session: FetchSession, slot: str, seconds: float) -> None:
+    """Keeps the session's lease and its provider slot for ``seconds`` more than a lease from now, so a
+    wait (a retry's backoff, a provider's Retry-After) never lets another worker take the session over."""
+    session.lease_until = timezone.now() + _lease() + timedelta(seconds=seconds)
+    FetchSession.objects.filter(pk=session.pk).update(lease_until=session.lease_until)
+    cache.touch(slot, settings.FETCH_LEASE_SECONDS + int(seconds) + 1)
+
+
+def _get_page_with_retries(session: FetchSession, token: str, slot: str) -> tuple[dict, float]:
     for attempt in range(settings.FETCH_MAX_RETRIES + 1):
         session.attempts += 1
         try:
@@ -232,6 +240,7 @@ def _get_page_with_retries(session: FetchSession, token: str) -> tuple[dict, flo
                 # The provider said when to come back: not before then, within reason.
                 delay = max(delay, min(exc.retry_after, MAX_RETRY_AFTER_SECONDS))
             logger.info("fetch session %s: %s; retrying in %.1fs", session.pk, exc, delay)
+            _hold(session, slot, delay)
             time.sleep(delay)
     raise AssertionError("unreachable")
 
@@ -280,7 +289,7 @@ def _run_pages(session: FetchSession, slot: str) -> FetchSession:
     renewed = False
     while True:
         try:
-            body, elapsed = _get_page_with_retries(session, token)
+            body, elapsed = _get_page_with_retries(session, token, slot)
         except TokenRejected:
             if renewed:
                 return _finish(session, FetchSession.Status.FAILED, "the provider refuses the hub's token")

@@ -18,6 +18,8 @@ class RecordField(serializers.Field):
     def __init__(self, *, served: bool, **kwargs) -> None:
         self.served = served
         super().__init__(**kwargs)
+        # Not even a null is refused here (as DRF's untyped fields allow it): the ingest rejects it alone.
+        self.allow_null = True
 
     def to_internal_value(self, data):
         return data

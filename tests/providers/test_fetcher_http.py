@@ -162,6 +162,24 @@ def test_a_fetch_asks_only_for_the_consents_categories_and_dates(scripted, make_
 
 
 @pytest.mark.django_db
+def test_a_wait_longer_than_the_lease_keeps_the_session_and_its_slot(scripted, make_consent, sme, settings):
+    settings.FETCH_LEASE_SECONDS = 1
+    seen = []
+    provider = scripted(
+        [(429, {"Retry-After": "2"}, {"error": "slow down"}), page(1, 2)],
+        on_call=lambda: seen.append(
+            (fetcher.fetch_sessions_stalled(), cache.get(f"fetch-slot:{shop.pk}:0") is not None)
+        ),
+    )
+    shop = register(provider.url, ["sales"])
+    session = session_for(consent_for(make_consent, sme, shop, ["sales"]), shop)
+    finished = fetcher.fetch_run(session_id=session.pk)
+    assert (finished.status, finished.accepted) == ("completed", 2)
+    # On the second call, after waiting 2 s under a 1 s lease, the session was still held, and its slot too.
+    assert seen[1] == ([], True)
+
+
+@pytest.mark.django_db
 def test_the_provider_slot_is_renewed_with_every_page(scripted, make_consent, sme, settings):
     settings.FETCH_LEASE_SECONDS = 2
     held = []

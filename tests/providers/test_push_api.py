@@ -47,13 +47,14 @@ def sale(n: int, brn: str = "12345678", day: dt.date | None = None, **overrides)
 
 
 def test_valid_records_are_kept_beside_invalid_neighbours_with_reasons(push, consent):
-    response = push([sale(1), sale(2, amount="lots"), sale(3, currency="ZZZ"), sale(4)])
+    response = push([sale(1), sale(2, amount="lots"), sale(3, currency="ZZZ"), None, sale(4)])
     assert response.status_code == 200
     body = response.json()
-    assert (body["accepted"], body["rejected"]) == (2, 2)
-    assert [r["index"] for r in body["rejections"]] == [1, 2]
+    assert (body["accepted"], body["rejected"]) == (2, 3)
+    assert [r["index"] for r in body["rejections"]] == [1, 2, 3]
     assert "amount" in body["rejections"][0]["reason"]
     assert "currency" in body["rejections"][1]["reason"]
+    assert "JSON object" in body["rejections"][2]["reason"]
     assert sorted(Record.objects.values_list("external_id", flat=True)) == ["P1", "P4"]
 
 
