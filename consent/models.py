@@ -2,7 +2,8 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,31 @@ class ConsentQuerySet(models.QuerySet):
     def live(self, at: datetime | None = None) -> "ConsentQuerySet":
         """Authorised and not past expiry at ``at`` (now by default): data may flow."""
         return self.filter(status=Status.AUTHORISED, expires_at__gt=at or timezone.now())
+
+    def live_locked(self) -> set:
+        """The ids of those consents that are live, each locked against a change of state until the
+        transaction ends. Call it inside the transaction that writes what depends on them (records, a
+        signed dossier).
+
+        PostgreSQL: FOR SHARE, which conflicts with the FOR NO KEY UPDATE that every consent transition takes
+        (consent/services.py). A revocation therefore waits for a write under way to commit, and what follows
+        it (the purge) finds that write; a write that comes after it waits for it and then sees the consent
+        ended. Writes under one consent share the lock and do not wait for each other. SQLite runs every
+        transaction IMMEDIATE, one writer at a time, which orders them the same way.
+        """
+        live = self.live().values_list("pk", flat=True)
+        if connection.vendor != "postgresql":
+            return set(live)
+        try:
+            sql, params = live.query.sql_with_params()
+        except EmptyResultSet:
+            # A filter that can match nothing (no brn in a push names a business, say) compiles to no query.
+            return set()
+        table = connection.ops.quote_name(Consent._meta.db_table)
+        with connection.cursor() as cursor:
+            # Only the consent rows: a filter through a join must not lock the business or the providers too.
+            cursor.execute(f"{sql} FOR SHARE OF {table}", params)
+            return {row[0] for row in cursor.fetchall()}
 
     def due_to_expire(self, at: datetime | None = None) -> "ConsentQuerySet":
         at = at or timezone.now()
@@ -112,6 +138,14 @@ class Consent(models.Model):
 
     def is_live(self, at: datetime | None = None) -> bool:
         return self.status == Status.AUTHORISED and self.expires_at > (at or timezone.now())
+
+    def not_live_reason(self, at: datetime | None = None) -> str | None:
+        """Why no data may flow under the consent at ``at`` (now by default), or None while it is live."""
+        if self.is_live(at):
+            return None
+        if self.status == Status.AUTHORISED:
+            return "the consent is past its expiry"
+        return f"the consent is {self.status}"
 
     def is_due_to_expire(self, at: datetime | None = None) -> bool:
         at = at or timezone.now()

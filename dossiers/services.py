@@ -68,9 +68,10 @@ def dossier_request(*, consent: Consent, bank: Participant, idempotency_key: str
             build.delay_on_commit(str(dossier.pk))
     except IntegrityError:
         # The same key in a request running alongside this one: the unique constraint let only one in.
-        if not idempotency_key:
+        earlier = idempotency_key and _by_key(bank=bank, consent=consent, idempotency_key=idempotency_key)
+        if not earlier:
             raise
-        return _by_key(bank=bank, consent=consent, idempotency_key=idempotency_key)
+        return earlier
     return dossier
 
 
@@ -162,11 +163,12 @@ def _sources(consent: Consent, sessions: list[FetchSession]) -> list[dict]:
 
 
 def dossier_read(*, dossier: Dossier) -> None:
-    """The bank reads a dossier: only while its consent is live, and a finished one goes to the access history."""
-    consent = consent_expire_if_due(consent=dossier.consent)
-    if not consent.is_live():
-        raise ConsentNotLive(f"The consent is {consent.status}; its dossiers are no longer served.")
+    """The bank reads a dossier. One with data (ready or partial) is served only while its consent is live,
+    and each read goes to the access history; one still being built, or failed, shows its status always."""
     if dossier.status in (Dossier.Status.READY, Dossier.Status.PARTIAL):
+        consent = consent_expire_if_due(consent=dossier.consent)
+        if not consent.is_live():
+            raise ConsentNotLive(f"The consent is {consent.status}; its dossiers are no longer served.")
         AccessEvent.objects.create(
             consent=consent,
             kind=AccessEvent.Kind.DOSSIER,
@@ -174,14 +176,21 @@ def dossier_read(*, dossier: Dossier) -> None:
         )
 
 
-def _finish(dossier: Dossier, token: uuid.UUID, status: str, **fields) -> bool:
-    """Finishes the dossier if this build still holds it; the webhook goes out with that one change."""
+def _finish(dossier: Dossier, token: uuid.UUID, status: str, **fields) -> str | None:
+    """Finishes the dossier if this build still holds it, the webhook going out with that one change; returns
+    the status it finished with, or None when another build holds it.
+
+    A dossier with data is finished only under a consent still live, held so until the change commits: one
+    revoked while the figures were being worked out (its records being purged meanwhile) fails instead."""
     with transaction.atomic():
+        if status != Dossier.Status.FAILED and not Consent.objects.filter(pk=dossier.consent_id).live_locked():
+            status = Dossier.Status.FAILED
+            fields = {"sources": fields.get("sources", []), "failure_reason": _not_live(dossier.consent_id)}
         finished = Dossier.objects.filter(pk=dossier.pk, lease_token=token, status=Dossier.Status.RUNNING).update(
             status=status, progress=1.0, lease_until=None, **fields
         )
         if finished != 1:
-            return False
+            return None
         audit_record(
             actor="hub",
             action=f"dossier.{status}",
@@ -201,13 +210,12 @@ def _finish(dossier: Dossier, token: uuid.UUID, status: str, **fields) -> bool:
                 **({"failure_reason": fields["failure_reason"]} if failed else {}),
             },
         )
-    return True
+    return status
 
 
 def _not_live(consent_id) -> str | None:
     """Why no dossier may be finished under the consent now (revoked, paused, expired), or None."""
-    consent = Consent.objects.get(pk=consent_id)
-    return None if consent.is_live() else f"the consent is {consent.status}"
+    return Consent.objects.get(pk=consent_id).not_live_reason()
 
 
 def _fail(dossier: Dossier, token: uuid.UUID, reason: str, sources: list[dict] | None = None) -> str:
@@ -240,7 +248,7 @@ def dossier_build(*, dossier_id) -> str:
     dossier.metrics, dossier.sources, dossier.generated_at = metrics, sources, timezone.now()
     complete = all(source["status"] in ("completed", "pushed") for source in sources)
     status = Dossier.Status.READY if complete else Dossier.Status.PARTIAL
-    _finish(
+    finished = _finish(
         dossier,
         token,
         status,
@@ -249,4 +257,5 @@ def dossier_build(*, dossier_id) -> str:
         generated_at=dossier.generated_at,
         signature=keys.sign(dossier.body()),
     )
-    return status
+    # None: the lease lapsed and another build finished it; answer with what that build made of it.
+    return finished or Dossier.objects.values_list("status", flat=True).get(pk=dossier.pk)

@@ -63,8 +63,8 @@ def caps_problem(consent: Consent, provider_id: int, category: str, at=None) -> 
     """Why the purpose does not allow fetching now, or None. Checked when planning and again before fetching."""
     at = at or timezone.now()
     spec = consent.purpose_spec
-    if not consent.is_live(at):
-        return f"the consent is {consent.status}, not live"
+    if reason := consent.not_live_reason(at):
+        return f"{reason}, not live"
     if consent.date_from < consent.date_to - relativedelta(months=spec.max_data_months):
         return f"the purpose {consent.purpose} allows at most {spec.max_data_months} months of data"
     if category not in spec.categories:

@@ -5,9 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from consent.models import AccessEvent, Consent
@@ -27,38 +25,9 @@ class ConsentEnded(Exception):
     """The consent stopped being live while its records were on their way: none of them is stored."""
 
 
-def _live_and_locked(consents: QuerySet) -> set:
-    """The ids of those ``consents`` that are live, each locked against a change of state until the
-    transaction ends. Call it inside the transaction that stores their records.
-
-    PostgreSQL: FOR SHARE, which conflicts with the FOR NO KEY UPDATE that every consent transition takes
-    (consent/services.py). A revocation therefore waits for a store under way to commit, and its purge,
-    queued once it commits, finds those records; a store that comes after it waits for it and then sees the
-    consent ended. Stores for one consent share the lock and do not wait for each other. SQLite runs every
-    transaction IMMEDIATE, one writer at a time, which orders them the same way.
-    """
-    live = consents.live().values_list("pk", flat=True)
-    if connection.vendor != "postgresql":
-        return set(live)
-    try:
-        sql, params = live.query.sql_with_params()
-    except EmptyResultSet:
-        # A filter that can match nothing (no brn in a push names a business, say) compiles to no query.
-        return set()
-    table = connection.ops.quote_name(Consent._meta.db_table)
-    with connection.cursor() as cursor:
-        # Only the consent rows: a filter through a join must not lock the business or the providers too.
-        cursor.execute(f"{sql} FOR SHARE OF {table}", params)
-        return {row[0] for row in cursor.fetchall()}
-
-
 def _why_not_live(consent_id) -> str:
-    consent = Consent.objects.filter(pk=consent_id).only("status").first()
-    if consent is None:
-        return "the consent no longer exists"
-    if consent.status == Consent.Status.AUTHORISED:
-        return "the consent is past its expiry"
-    return f"the consent is {consent.status}"
+    consent = Consent.objects.filter(pk=consent_id).only("status", "expires_at").first()
+    return "the consent no longer exists" if consent is None else consent.not_live_reason() or "the consent ended"
 
 
 @dataclass
@@ -206,7 +175,7 @@ def records_ingest(
         except InvalidRecord as exc:
             result.reject(index, raw, str(exc))
     with transaction.atomic():
-        if not _live_and_locked(Consent.objects.filter(pk=consent.pk)):
+        if not Consent.objects.filter(pk=consent.pk).live_locked():
             raise ConsentEnded(f"{_why_not_live(consent.pk)}, no longer live: nothing more is stored under it")
         records_store(rows)
         if rows:
@@ -236,15 +205,22 @@ def records_push(*, provider: Participant, records: list) -> IngestResult:
     consent ended meanwhile is rejected (no live consent covers it) rather than stored after the purge.
     """
     result = IngestResult()
-    brns = {r["business_brn"] for r in records if isinstance(r, dict) and isinstance(r.get("business_brn"), str)}
-    rates = rate_book_for(records)
+    # Each record is checked against its schema first, outside the transaction that holds the consents' locks.
+    checked = []
+    for index, raw in enumerate(records):
+        try:
+            checked.append((index, raw, _push_record(provider, raw)))
+        except InvalidRecord as exc:
+            result.reject(index, raw, str(exc))
+    brns = {raw["business_brn"] for _, raw, _ in checked}
+    rates = rate_book_for([raw for _, raw, _ in checked])
     with transaction.atomic():
-        live = _live_and_locked(Consent.objects.filter(providers=provider, business__brn__in=brns))
-        consents = list(Consent.objects.filter(pk__in=live).select_related("business"))
+        consents = Consent.objects.filter(providers=provider, business__brn__in=brns)
+        live = list(Consent.objects.filter(pk__in=consents.live_locked()).select_related("business"))
         rows: list[Record] = []
-        for index, raw in enumerate(records):
+        for index, raw, normalised in checked:
             try:
-                rows += _push_rows(provider, raw, consents, rates)
+                rows += _push_rows(provider, raw, normalised, live, rates)
             except InvalidRecord as exc:
                 result.reject(index, raw, str(exc))
                 continue
@@ -266,7 +242,8 @@ def records_push(*, provider: Participant, records: list) -> IngestResult:
     return result
 
 
-def _push_rows(provider: Participant, raw, consents: list[Consent], rates: RateBook) -> list[Record]:
+def _push_record(provider: Participant, raw) -> Normalised:
+    """A pushed record checked on its own: its shape, its category, its schema."""
     if not isinstance(raw, dict):
         raise InvalidRecord("a record must be a JSON object")
     brn, category = raw.get("business_brn"), raw.get("category")
@@ -274,7 +251,14 @@ def _push_rows(provider: Participant, raw, consents: list[Consent], rates: RateB
         raise InvalidRecord("business_brn and category are required")
     if category not in provider.data_categories:
         raise InvalidRecord(f"category: this provider does not declare {category!r}")
-    normalised = normalise(category, raw)
+    return normalise(category, raw)
+
+
+def _push_rows(
+    provider: Participant, raw: dict, normalised: Normalised, consents: list[Consent], rates: RateBook
+) -> list[Record]:
+    """The rows of a checked record, one for each live consent that covers it."""
+    brn, category = raw["business_brn"], raw["category"]
     covering = _covering(consents, brn, category, timezone.localdate(normalised.occurred_at))
     if not covering:
         raise InvalidRecord("no live consent naming this provider covers this business, category and date")
