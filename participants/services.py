@@ -14,6 +14,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.validators import AllowedURIValidator
 
 from audit.services import audit_record
+from dashboard.services import metrics_rollup_soon
 from participants.models import Application, Participant
 
 
@@ -177,6 +178,7 @@ def participant_register(
                     "data_categories": data_categories,
                 },
             )
+            transaction.on_commit(metrics_rollup_soon)
     except IntegrityError:
         # Two registrations raced past the check above: the unique constraint decides.
         taken = _("A participant named %(name)r is already registered.") % {"name": name}
@@ -209,28 +211,45 @@ def participant_update(
             object_id=participant.slug,
             data={"changed": changed},
         )
+        transaction.on_commit(metrics_rollup_soon)
     return participant
 
 
-def application_add(*, participant: Participant, name: str) -> tuple[Application, str]:
+def application_add(*, participant: Participant, name: str, actor: str = "hub") -> tuple[Application, str]:
     """A further client-credentials client for the participant; the raw secret is returned once."""
     secret = generate_client_secret()
-    application = Application.objects.create(
-        participant=participant,
-        name=name,
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
-        client_secret=secret,
-        hash_client_secret=True,
-    )
+    with transaction.atomic():
+        application = Application.objects.create(
+            participant=participant,
+            name=name,
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            client_secret=secret,
+            hash_client_secret=True,
+        )
+        audit_record(
+            actor=actor,
+            action="participant.client_added",
+            object_type="participant",
+            object_id=participant.slug,
+            data={"client_id": application.client_id, "name": name},
+        )
     return application, secret
 
 
-def application_reset_secret(*, application: Application) -> str:
+def application_reset_secret(*, application: Application, actor: str = "hub") -> str:
     """Issues a new client secret (stored hashed) and returns it once."""
     secret = generate_client_secret()
-    application.client_secret = secret
-    application.save(update_fields=["client_secret", "updated"])
+    with transaction.atomic():
+        application.client_secret = secret
+        application.save(update_fields=["client_secret", "updated"])
+        audit_record(
+            actor=actor,
+            action="participant.secret_reset",
+            object_type="participant",
+            object_id=application.participant.slug,
+            data={"client_id": application.client_id},
+        )
     return secret
 
 
@@ -253,6 +272,7 @@ def participant_suspend(*, participant: Participant, actor: str = "hub") -> Part
             object_id=participant.slug,
             data={"access_tokens_revoked": deleted.get(access_tokens._meta.label, 0)},
         )
+        transaction.on_commit(metrics_rollup_soon)
     return participant
 
 
@@ -272,4 +292,5 @@ def participant_reactivate(*, participant: Participant, actor: str = "hub") -> P
             object_id=participant.slug,
             data={},
         )
+        transaction.on_commit(metrics_rollup_soon)
     return participant

@@ -103,3 +103,16 @@ def test_pruning_keeps_ninety_days_and_one_snapshot_a_day_before_today(settings)
     remaining = set(MetricsSnapshot.objects.values_list("pk", flat=True))
     assert too_old not in remaining
     assert remaining == {kept_old, yesterday[-1], *todays}
+
+
+@pytest.mark.django_db
+def test_a_participants_change_of_status_queues_a_roll_up(bank_a, django_capture_on_commit_callbacks, monkeypatch):
+    from participants import services as participant_services
+
+    queued = []
+    monkeypatch.setattr(participant_services, "metrics_rollup_soon", lambda: queued.append(1))
+    for change in ["participant_suspend", "participant_suspend", "participant_reactivate"]:
+        with django_capture_on_commit_callbacks(execute=True):
+            getattr(participant_services, change)(participant=bank_a.participant)
+    # Suspending twice changes nothing the second time, and queues nothing.
+    assert queued == [1, 1]
