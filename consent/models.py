@@ -200,10 +200,12 @@ class AccessEvent(models.Model):
         READ = "read", _("Read by the bank")
         DOSSIER = "dossier", _("Credit dossier sent to the bank")
 
-    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="access_events")
+    # Protected, both: sealed events are part of the audit log, and deleting the consent or the provider
+    # would change them under their seal.
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="access_events")
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    provider = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    provider = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     category = models.CharField(max_length=20, blank=True, choices=Category.choices)
     record_count = models.PositiveIntegerField(default=0)
     # The audit entry whose digest covers this event; empty until the next seal (consent.services.access_seal).

@@ -52,8 +52,8 @@ def metrics_rollup_pending() -> MetricsSnapshot:
 
 
 def metrics_rollup_if_stale() -> MetricsSnapshot | None:
-    """Rolls up when anything the figures count changed since the latest snapshot: consents change in the
-    consent app, fetches in the fetcher, and this check is how the figures follow them."""
+    """Rolls up when anything the figures count changed since the latest snapshot: the catch-all for what
+    queues no roll-up itself (a fetch finishing) and for a roll-up lost with a worker."""
     latest = MetricsSnapshot.objects.order_by("-computed_at").first()
     if latest is not None and not metrics_changed_since(latest.computed_at):
         return None

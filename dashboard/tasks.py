@@ -13,7 +13,8 @@ def rollup() -> str:
 
 @shared_task(name="dashboard.rollup_pending")
 def rollup_pending() -> str:
-    """Queued by metrics_rollup_soon after a loan application or decision."""
+    """Queued by metrics_rollup_soon after a loan application or decision, a consent's request or change, or a
+    participant's change."""
     return metrics_rollup_pending().computed_at.isoformat()
 
 

@@ -270,10 +270,9 @@ CELERY_BEAT_SCHEDULE = {
     "resume-stalled-fetches": {"task": "providers.resume_stalled_fetches", "schedule": timedelta(seconds=30)},
     "seal-access-history": {"task": "consent.seal_access", "schedule": timedelta(seconds=30)},
 }
-# The operator's figures follow events: a loan application or decision, a consent request or transition
-# queues one roll-up this many seconds later (one pending at a time); other changes are caught by the
-# minute's staleness check. Snapshots are
-# kept this many days (one a day before today).
+# The operator's figures follow events: a loan application or decision, a consent request or transition, a
+# participant's change queues one roll-up this many seconds later (one pending at a time); other changes are
+# caught by the minute's staleness check. Snapshots are kept this many days (one a day before today).
 METRICS_ROLLUP_DELAY_SECONDS = env_int("METRICS_ROLLUP_DELAY_SECONDS", 5)
 METRICS_SNAPSHOT_KEEP_DAYS = 90
 # Webhook deliveries: retried on a doubling schedule from 5 s up to an hour apart, 30 attempts in

@@ -53,7 +53,7 @@ def test_a_viewer_sees_the_detail_but_no_actions_and_cannot_post_one(client, sme
     assert page.context["actions"] == []
     refused = client.post(f"/consents/{consent.pk}/approve/")
     assert refused.status_code == 403
-    assert "Only an owner or an authorised signatory can decide" in refused.content.decode()
+    assert "takes the business's owner or an authorised signatory" in refused.content.decode()
     assert Consent.objects.get(pk=consent.pk).status == "awaiting_authorisation"
 
 
@@ -120,7 +120,7 @@ def test_the_history_tells_the_sme_when_the_hub_deleted_the_data(client, sme, ma
     )
     client.force_login(sme.owner)
     page = client.get(f"/consents/{consent.pk}/").content.decode()
-    assert "The hub deleted the 3 records it held for this consent." in page
+    assert "The hub deleted 3 records it held for this consent." in page
     assert "consent.data_purged" not in page
 
 
