@@ -144,6 +144,12 @@ HISTORY = """## What the profiles showed, and what was changed
   started straight after the load run (`docs/reliability.md`), with PostgreSQL still writing out that run's
   data, missed three targets: the API 0.36×, push 0.21× COPY, two workers 0.63×. The run reported here,
   minutes later at the same code, met all of them. Run the benchmark on a quiet machine.
+- The records API's ratio swings with its baseline, not with the candidate. Three runs on 2026-11-27, at
+  code that left the records path alone, served 182, 215 and 193 req/s with the hub's checks on, steady, while
+  the baseline's median was 439, 571 and 287 req/s (its rounds range from about 280 to 650 within one run):
+  ratios 0.41×, 0.37× and 0.65×, the first two under the 0.5× target. The baseline, one query and no checks,
+  seems to run in two modes on these two shared cores; the candidate does not. Read the candidate's req/s
+  beside the ratio, and rerun on a quiet machine before drawing a conclusion.
 """
 
 
