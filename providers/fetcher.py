@@ -6,6 +6,7 @@ jitter; other 4xx answers and malformed pages are permanent and end the session 
 A bad record is set aside with its reason and its good neighbours are kept.
 """
 
+import contextlib
 import logging
 import random
 import time
@@ -20,6 +21,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from consent.models import Consent
 from providers.ingest import ConsentEnded, records_ingest
@@ -219,12 +221,21 @@ def _retry_after(answer: requests.Response) -> float | None:
     return max(0.0, (when - timezone.now()).total_seconds()) if when.tzinfo else None
 
 
+def _renew_slot(slot: str, seconds: float) -> None:
+    """Keeps the provider slot ``seconds`` longer. The slot only paces calls to the provider: if Redis is away
+    for a moment the fetch goes on, and at worst one more fetch may call the provider meanwhile."""
+    try:
+        cache.touch(slot, int(seconds) + 1)
+    except RedisError as exc:
+        logger.warning("could not renew provider slot %s: %s", slot, exc)
+
+
 def _hold(session: FetchSession, slot: str, seconds: float) -> None:
     """Keeps the session's lease and its provider slot for ``seconds`` more than a lease from now, so a
     wait (a retry's backoff, a provider's Retry-After) never lets another worker take the session over."""
     session.lease_until = timezone.now() + _lease() + timedelta(seconds=seconds)
     FetchSession.objects.filter(pk=session.pk).update(lease_until=session.lease_until)
-    cache.touch(slot, settings.FETCH_LEASE_SECONDS + int(seconds) + 1)
+    _renew_slot(slot, settings.FETCH_LEASE_SECONDS + seconds)
 
 
 def _get_page_with_retries(session: FetchSession, token: str, slot: str) -> tuple[dict, float]:
@@ -261,18 +272,17 @@ def fetch_run(*, session_id: int) -> FetchSession | None:
     problem = caps_problem(session.consent, session.provider_id, session.category)
     if problem:
         return _finish(session, FetchSession.Status.FAILED, f"not fetched: {problem}")
-    slot = _acquire_slot(session.provider_id, session_id)
+    try:
+        slot = _acquire_slot(session.provider_id, session_id)
+    except RedisError as exc:
+        raise _back_to_pending(session_id, exc) from exc
     if slot is None:
         FetchSession.objects.filter(pk=session_id).update(status="pending", lease_until=None)
         raise TransientFetchError("the provider's concurrency limit is reached")
     try:
         return _run_pages(session, slot)
-    except OperationalError as exc:
-        # The database refused for now (a lock held past the lock timeout, a restart): the session goes
-        # back to pending, keeping the pages it stored, and is tried again.
-        logger.warning("fetch session %s: database unavailable, will retry: %s", session_id, exc)
-        FetchSession.objects.filter(pk=session_id).update(status="pending", lease_until=None)
-        raise TransientFetchError(f"database unavailable: {exc}") from exc
+    except (OperationalError, RedisError) as exc:
+        raise _back_to_pending(session_id, exc) from exc
     except Exception as exc:
         # Whatever went wrong, the session ends with its reason instead of hanging in "running". The pages it
         # stored are kept, so once there are any it is partial.
@@ -280,7 +290,18 @@ def fetch_run(*, session_id: int) -> FetchSession | None:
         status = FetchSession.Status.PARTIAL if session.accepted else FetchSession.Status.FAILED
         return _finish(session, status, f"internal error: {type(exc).__name__}: {exc}")
     finally:
-        cache.delete(slot)
+        # Released, or, with Redis away, left to lapse with its lease.
+        with contextlib.suppress(RedisError):
+            cache.delete(slot)
+
+
+def _back_to_pending(session_id: int, exc: Exception) -> TransientFetchError:
+    """The database or Redis (the provider slots, the fetcher's token) is away for now: a lock held past the
+    lock timeout, a restart. The session goes back to pending, keeping the pages it stored, and its task
+    tries again from the cursor."""
+    logger.warning("fetch session %s: database or Redis unavailable, will retry: %s", session_id, exc)
+    FetchSession.objects.filter(pk=session_id).update(status="pending", lease_until=None)
+    return TransientFetchError(f"database or Redis unavailable: {exc}")
 
 
 def _run_pages(session: FetchSession, slot: str) -> FetchSession:
@@ -318,8 +339,6 @@ def _run_pages(session: FetchSession, slot: str) -> FetchSession:
         session.next_cursor = body.get("next_cursor") or ""
         session.latency_ms = int(1000 * sum(latencies) / len(latencies))
         session.lease_until = timezone.now() + _lease()
-        # The provider slot lapses as the lease does, so it is renewed with it.
-        cache.touch(slot, settings.FETCH_LEASE_SECONDS)
         session.save(
             update_fields=[
                 "accepted",
@@ -332,6 +351,8 @@ def _run_pages(session: FetchSession, slot: str) -> FetchSession:
                 "attempts",
             ]
         )
+        # The provider slot lapses as the lease does, so it is renewed with it.
+        _renew_slot(slot, settings.FETCH_LEASE_SECONDS)
         if not session.next_cursor:
             break
     if session.rejected:

@@ -243,3 +243,29 @@ def test_a_retry_after_given_as_a_date_is_honoured_within_reason(scripted):
     assert fetcher._retry_after(Answer("120")) == 120.0
     assert fetcher._retry_after(Answer("soon")) is None
     assert fetcher._retry_after(Answer("")) is None
+
+
+@pytest.mark.django_db
+def test_redis_away_mid_fetch_neither_fails_the_session_nor_loses_its_pages(scripted, make_consent, sme, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    provider = scripted([page(1, next_cursor="1"), page(2)])
+    shop = register(provider.url, ["sales"])
+    session = session_for(consent_for(make_consent, sme, shop, ["sales"]), shop)
+
+    def away(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    # Redis goes away after the slot was taken: renewing and releasing the slot fail, the pages go on.
+    monkeypatch.setattr(fetcher.cache, "touch", away)
+    monkeypatch.setattr(fetcher.cache, "delete", away)
+    finished = fetcher.fetch_run(session_id=session.pk)
+    assert (finished.status, finished.pages, finished.accepted) == ("completed", 2, 2)
+
+    # Away before a slot could be taken: the session waits, pending, for the task's next try.
+    waiting = session_for(consent_for(make_consent, sme, shop, ["sales"]), shop)
+    monkeypatch.setattr(fetcher.cache, "add", away)
+    with pytest.raises(fetcher.TransientFetchError, match="Redis unavailable"):
+        fetcher.fetch_run(session_id=waiting.pk)
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.accepted) == ("pending", 0)
